@@ -1,0 +1,42 @@
+"""JSON API under /api/v1 (flask-smorest), its OpenAPI document and self-hosted docs."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request, send_from_directory
+
+from ..errors import DomainError
+from .problems import domain_problem
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    from ..extensions import api
+    from . import devices, jobs, scans
+
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"},
+        "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+        "security": [{"bearer": []}, {"session": []}]})
+    for blueprint in (devices.blp, scans.blp, jobs.blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+    @app.errorhandler(DomainError)
+    def _on_domain_error(error: DomainError):
+        if is_api_request():
+            return domain_problem(error)
+        from ..web.errors import domain_error_page
+
+        return domain_error_page(error)
+
+    @app.get("/api/docs")
+    def api_docs():
+        return render_template("api_docs.html")
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def api_docs_assets(filename: str):
+        import swagger_ui_bundle
+
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)

@@ -1,0 +1,31 @@
+"""Who is calling the API: a browser session or a bearer token (resolved by Flask-Login)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+
+def current_api_user():
+    """The authenticated user, or a 401 problem for anonymous calls."""
+    if not current_user.is_authenticated:
+        abort(401, "Connectez-vous, ou envoyez un jeton : Authorization: Bearer <jeton>.")
+    return current_user._get_current_object()
+
+
+def roles(*allowed: str):
+    """Restrict an endpoint to some roles; others get 404 so that nothing leaks."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_api_user()
+            if user.role not in allowed and user.role != "admin":
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

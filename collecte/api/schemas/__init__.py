@@ -1,0 +1,1 @@
+"""API schemas, named by direction: *In for request bodies, *Out for responses."""

@@ -1,0 +1,83 @@
+"""Device and scan schemas."""
+
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, fields, validate
+
+from ...domain.stages import Stage, allowed_next
+
+
+class StrictSchema(Schema):
+    """Unknown fields are refused (422 naming them), never silently dropped."""
+
+    class Meta:
+        unknown = "raise"
+
+
+class SiteOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    department_code = fields.Str()
+
+
+class EventOut(Schema):
+    id = fields.Int()
+    from_stage = fields.Str(allow_none=True)
+    to_stage = fields.Str()
+    occurred_at = fields.DateTime()
+    recorded_at = fields.DateTime()
+    actor = fields.Function(lambda e: e.actor.name or e.actor.email if e.actor else None)
+    site_id = fields.Int(allow_none=True)
+    note = fields.Str(allow_none=True)
+    client_event_id = fields.Str(allow_none=True)
+
+
+class DeviceOut(Schema):
+    code = fields.Str(attribute="printed_code", metadata={"example": "7K3M-9QXT-H"})
+    url = fields.Function(lambda d: f"{current_app.config['PUBLIC_URL']}/d/{d.code}")
+    kind = fields.Str()
+    make = fields.Str()
+    model = fields.Str()
+    serial = fields.Str(allow_none=True)
+    asset_tag = fields.Str(allow_none=True)
+    grade = fields.Str(allow_none=True)
+    stage = fields.Str()
+    stage_changed_at = fields.DateTime()
+    allowed_next = fields.Function(lambda d: [s.value for s in allowed_next(Stage(d.stage))])
+    site = fields.Nested(SiteOut, allow_none=True)
+    pledge_id = fields.Int(allow_none=True)
+
+
+class DeviceDetailOut(DeviceOut):
+    history = fields.List(fields.Nested(EventOut))
+
+
+class DevicePageOut(Schema):
+    items = fields.List(fields.Nested(DeviceOut))
+    total = fields.Int()
+    page = fields.Int()
+    per_page = fields.Int()
+
+
+class DeviceQueryIn(StrictSchema):
+    stage = fields.Str(validate=validate.OneOf([s.value for s in Stage]))
+    kind = fields.Str()
+    site = fields.Int(data_key="site")
+    pledge = fields.Int()
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ScanIn(StrictSchema):
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=300),
+                      metadata={"description": "The device code (any case, dashes optional) "
+                                               "or the URL read from its QR code."})
+    to = fields.Str(required=True, validate=validate.OneOf([s.value for s in Stage]))
+    client_event_id = fields.Str(required=True, validate=validate.Length(min=8, max=64),
+                                 metadata={"description": "A UUID made by the client; "
+                                                          "sending it again changes nothing."})
+    note = fields.Str(validate=validate.Length(max=2000), allow_none=True)
+    site_id = fields.Int(allow_none=True)
+    occurred_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "When the scan happened, for scans queued offline."})

@@ -1,0 +1,60 @@
+"""Configuration: read from COLLECTE_* environment variables once, at app creation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production, see check()
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"COLLECTE_{name}", default)
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def from_environment() -> dict:
+    """The app's settings. Paths default under COLLECTE_DATA_DIR (./instance)."""
+    env = _env("ENV", "development")
+    data_dir = Path(_env("DATA_DIR", "instance")).resolve()
+    return {
+        "ENV_NAME": env,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": _env("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{data_dir / 'collecte.sqlite'}"),
+        "PUBLIC_URL": (_env("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        # Embedded default: kombu's filesystem transport and an SQLite result store, no server.
+        "BROKER_URL": _env("BROKER_URL", "filesystem://"),
+        "RESULT_BACKEND": _env("RESULT_BACKEND", f"db+sqlite:///{data_dir / 'celery-results.sqlite'}"),
+        # "send" publishes to the broker after commit; "record" (tests) only keeps a list.
+        "JOBS_MODE": _env("JOBS_MODE", "send"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "MAIL_SERVER": _env("MAIL_SERVER"),  # none: mails are written to DATA_DIR/mail
+        "MAIL_PORT": int(_env("MAIL_PORT", "587") or 587),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_FROM": _env("MAIL_FROM", "Collecte <no-reply@collecte.invalid>"),
+        "SESSION_COOKIE_SECURE": _bool("SECURE_COOKIES", env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SECURE_COOKIES", env == "production"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50") or 50) * 1024 * 1024,
+    }
+
+
+class ConfigError(RuntimeError):
+    """The app refuses to start; the message says which variable to set."""
+
+
+def check(config: dict) -> None:
+    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] in (DEFAULT_SECRET, "", None):
+        raise ConfigError(
+            "COLLECTE_SECRET_KEY must be set to a long random value in production "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )

@@ -1,0 +1,25 @@
+"""Every model, imported here so that metadata and Alembic see them all."""
+
+from .base import Base, utcnow
+from .devices import Device, DeviceKind
+from .events import APPEND_ONLY_TABLES, StageEvent, StatusEvent
+from .jobs import Job, JobState, OutboxMail
+from .people import ROLES_BY_ORG_KIND, ApiToken, Organisation, OrgKind, Role, Site, User
+from .pledges import Pledge, PledgeStatus
+from .requests import Allocation, AllocationRequest, Beneficiary, RequestStatus
+from .workshop import (
+    Diagnosis,
+    ErasureLevel,
+    ErasureRecord,
+    FunctionalCheck,
+    ResetRecord,
+    StorageMedium,
+)
+
+__all__ = [
+    "APPEND_ONLY_TABLES", "ROLES_BY_ORG_KIND", "Allocation", "AllocationRequest", "ApiToken",
+    "Base", "Beneficiary", "Device", "DeviceKind", "Diagnosis", "ErasureLevel", "ErasureRecord",
+    "FunctionalCheck", "Job", "JobState", "OrgKind", "Organisation", "OutboxMail", "Pledge",
+    "PledgeStatus", "RequestStatus", "ResetRecord", "Role", "Site", "StageEvent", "StatusEvent",
+    "StorageMedium", "User", "utcnow",
+]

@@ -1,0 +1,71 @@
+"""Domain errors raised by services; the API turns them into problem+json, pages into messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """An expected refusal. `code` is stable and becomes the problem `type`."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None,
+                 errors: dict[str, Any] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors = errors or {}
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    """Also what a user gets for something that exists but is not theirs to see."""
+
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+    title = "Unprocessable content"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class TooMany(DomainError):
+    status = 429
+    code = "too-many-requests"
+    title = "Too many requests"
+
+
+class Unavailable(DomainError):
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+
+def problem(status: int, title: str, detail: str, code: str,
+            errors: dict | None = None, **extra: Any) -> dict:
+    """An RFC 9457 problem document."""
+    body = {"type": f"urn:collecte:problem:{code}", "title": title, "status": status,
+            "detail": detail}
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return body

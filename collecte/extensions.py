@@ -1,0 +1,108 @@
+"""Flask extensions, created unbound here and bound to the app in create_app()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import Celery, Task
+from flask import Flask
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .api.problems import ProblemApi
+from .domain.models import Base
+
+# Models derive from the domain's own Base (no Flask there); Flask-SQLAlchemy only manages the
+# engine and the request-scoped session.
+db = SQLAlchemy(metadata=Base.metadata)
+migrate = Migrate()
+api = ProblemApi()
+csrf = CSRFProtect()
+login = LoginManager()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL so readers never wait for the writer; foreign keys on; wait rather than fail."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see below
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(conn):
+    """SQLite: take the write lock at BEGIN, so a read-then-write transaction waits for another
+    writer instead of failing with 'database is locked' when it upgrades its lock."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    # Pre-ping: a PostgreSQL restart costs one failed checkout per connection, not a 500.
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Flask's documented pattern: every task runs inside an app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    config = app.config
+    broker_options: dict = {}
+    if config["BROKER_URL"].startswith("filesystem"):
+        folder = Path(config["DATA_DIR"]) / "broker"
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        broker_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+            "polling_interval": 0.1,
+        }
+    else:
+        # Longer than any task or retry countdown, or Redis hands an unacked task to a second
+        # worker while the first still runs it (Celery reads it from the transport options).
+        broker_options = {"visibility_timeout": 3600}
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.update(
+        broker_url=config["BROKER_URL"],
+        result_backend=config["RESULT_BACKEND"],
+        broker_transport_options=broker_options,
+        result_backend_transport_options={"visibility_timeout": 3600},
+        task_serializer="json",  # ids only: never pickled arguments
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=False,
+        # Reliability: tasks are idempotent, so acknowledge after running and re-queue when a
+        # worker dies mid-task; take one task at a time so a crash loses at most that one.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
+        timezone="Europe/Paris",
+        enable_utc=True,
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -1,0 +1,26 @@
+"""Forms of the core pages (Flask-WTF: CSRF token included)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired()])
+    next = HiddenField()
+
+
+class MoveForm(FlaskForm):
+    to = HiddenField(validators=[DataRequired()])
+    client_event_id = HiddenField(validators=[DataRequired(), Length(min=8, max=64)])
+    note = TextAreaField(_l("Note (obligatoire pour pièces, recyclage ou perte)"),
+                         validators=[Optional(), Length(max=2000)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Nom du jeton (par exemple : douchette atelier 2)"),
+                       validators=[DataRequired(), Length(max=100)])

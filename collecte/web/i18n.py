@@ -1,0 +1,44 @@
+"""Language: French by default, English on request; the choice is kept in the session."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_login import current_user
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    if current_user and getattr(current_user, "locale", None) in current_app.config["LANGUAGES"]:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    try:
+        return select_locale()
+    except RuntimeError:
+        return "fr"
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site paths: a `next` parameter must not send people elsewhere."""
+    if target:
+        parsed = urlparse(target)
+        if not parsed.scheme and not parsed.netloc and target.startswith("/") \
+                and not target.startswith("//"):
+            return target
+    return fallback
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang", "fr")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next"), url_for("main.home")))

@@ -1,0 +1,1 @@
+"""Celery workers: the app (entry point), the beat schedule and the tasks. Imports collecte."""

@@ -1,0 +1,19 @@
+"""Celery entry point: `celery -A workers.app worker` (and `beat`)."""
+
+from __future__ import annotations
+
+from collecte import create_app
+from collecte.services.schema import refuse_if_behind
+
+flask_app = create_app()
+# Under celery's own CLI the factory skips the schema check; a worker must not run on a
+# database that is behind either.
+if not flask_app.testing:
+    refuse_if_behind(flask_app, force=True)
+celery = flask_app.extensions["celery"]
+
+from . import schedule  # noqa: E402
+from .tasks import load_all  # noqa: E402
+
+load_all()
+celery.conf.beat_schedule = schedule.BEAT_SCHEDULE
