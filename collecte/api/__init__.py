@@ -14,14 +14,15 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     from ..extensions import api
-    from . import devices, jobs, scans
+    from . import beneficiaries, devices, exports, jobs, labels, pledges, reports, requests, scans, workshop
 
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"},
         "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
         "security": [{"bearer": []}, {"session": []}]})
-    for blueprint in (devices.blp, scans.blp, jobs.blp):
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    for module in (devices, scans, jobs, workshop, labels, pledges, beneficiaries, requests,
+                   reports, exports):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
 
     @app.errorhandler(DomainError)
     def _on_domain_error(error: DomainError):

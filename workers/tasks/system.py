@@ -9,6 +9,8 @@ from celery import shared_task
 from collecte import jobs as job_sender
 from collecte.services import jobs
 
+from .base import job_task
+
 
 @shared_task(name="collecte.ping", ignore_result=False)
 def ping() -> str:
@@ -23,3 +25,12 @@ def sweep_jobs() -> int:
     for job in stale:
         job_sender.send(job.task_name, job.id)
     return len(stale)
+
+
+@job_task("collecte.selftest")
+def selftest(job) -> tuple[None, dict]:
+    """A job that only counts: proves the job path end to end (tests, /healthz debugging)."""
+    total = job.total or 1
+    for step in range(1, total + 1):
+        jobs.progress(job.id, step)
+    return None, {"steps": total}

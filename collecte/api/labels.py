@@ -1,0 +1,7 @@
+"""API: labels (to be filled by its issue)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("api_labels", __name__, description="labels")
