@@ -10,10 +10,10 @@ from .security import security_headers
 
 
 def init_app(app: Flask) -> None:
-    from . import account, admin, auth, devices, donor, health, i18n, main, manager, social, workshop
+    from . import account, admin, auth, devices, donor, health, i18n, labels, main, manager, social, workshop
 
-    for module in (main, auth, account, devices, health, i18n, workshop, donor, social, manager,
-                   admin):
+    for module in (main, auth, account, devices, health, i18n, workshop, labels, donor, social,
+                   manager, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(health.jobs_bp)
 
