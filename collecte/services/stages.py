@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.models import (
     Allocation,
@@ -40,36 +41,37 @@ class MoveResult:
     created: bool  # False when the client event id had already been recorded
 
 
-def gather_facts(device: Device) -> Facts:
-    """What the guards need, read in a handful of indexed queries."""
+def gather_facts(device: Device, to: Stage | None = None) -> Facts:
+    """What the guards of `to` need (all guards when `to` is None), read in indexed queries.
+    A scan to a stage without guards costs no query here: scans are the hot path."""
     s = db.session
-    media = frozenset(s.scalars(select(StorageMedium.id)
-                                .where(StorageMedium.device_id == device.id)))
-    erased = frozenset(s.scalars(
-        select(ErasureRecord.medium_id).where(
-            ErasureRecord.device_id == device.id,
-            ErasureRecord.level.in_(SUFFICIENT_ERASURE_LEVELS),
-            ErasureRecord.verification == "passed")))
-    has_reset = bool(s.scalar(select(exists().where(
-        ResetRecord.device_id == device.id, ResetRecord.factory_reset.is_(True),
-        ResetRecord.activation_lock_released.is_(True)))))
-    last_check = s.scalar(select(FunctionalCheck).where(FunctionalCheck.device_id == device.id)
+    facts: dict = {"kind": device.kind, "make": device.make or "", "grade": device.grade}
+    if to in (None, Stage.WIPED):
+        facts["media_ids"] = frozenset(s.scalars(
+            select(StorageMedium.id).where(StorageMedium.device_id == device.id)))
+        facts["erased_media_ids"] = frozenset(s.scalars(
+            select(ErasureRecord.medium_id).where(
+                ErasureRecord.device_id == device.id,
+                ErasureRecord.level.in_(SUFFICIENT_ERASURE_LEVELS),
+                ErasureRecord.verification == "passed")))
+        facts["has_reset_record"] = bool(s.scalar(select(exists().where(
+            ResetRecord.device_id == device.id, ResetRecord.factory_reset.is_(True),
+            ResetRecord.activation_lock_released.is_(True)))))
+    if to in (None, Stage.CHECKED):
+        passed = s.scalar(select(FunctionalCheck.passed)
+                          .where(FunctionalCheck.device_id == device.id)
                           .order_by(FunctionalCheck.id.desc()).limit(1))
-    active = s.scalar(select(Allocation).where(Allocation.device_id == device.id,
-                                               Allocation.is_active.is_(True)))
-    request_ok = False
-    if active is not None:
-        request_ok = s.scalar(select(AllocationRequest.status)
-                              .where(AllocationRequest.id == active.request_id)) in (
-            RequestStatus.APPROVED, RequestStatus.RESERVED)
-    return Facts(
-        kind=device.kind, make=device.make or "", media_ids=media, erased_media_ids=erased,
-        has_reset_record=has_reset,
-        has_passed_checklist=bool(last_check and last_check.passed),
-        grade=device.grade,
-        has_approved_request=request_ok,
-        has_handover=bool(active and active.handed_over_at),
-    )
+        facts["has_passed_checklist"] = bool(passed)
+    if to in (None, Stage.RESERVED, Stage.ALLOCATED):
+        active = s.execute(
+            select(Allocation.handed_over_at, AllocationRequest.status)
+            .join(AllocationRequest, AllocationRequest.id == Allocation.request_id)
+            .where(Allocation.device_id == device.id, Allocation.is_active.is_(True))).first()
+        if active is not None:
+            facts["has_approved_request"] = active.status in (RequestStatus.APPROVED,
+                                                              RequestStatus.RESERVED)
+            facts["has_handover"] = active.handed_over_at is not None
+    return Facts(**facts)
 
 
 def _replay(client_event_id: str | None, device: Device, to: Stage) -> MoveResult | None:
@@ -118,7 +120,7 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
     if replay:
         return replay
     current = Stage(device.stage)
-    refusal = check_move(current, to, actor.role, gather_facts(device), note)
+    refusal = check_move(current, to, actor.role, gather_facts(device, to), note)
     if refusal is not None:
         error = Invalid if refusal.code == "guard-failed" else Conflict
         raise error(refusal.message, code=refusal.code, current_stage=current.value,
@@ -150,9 +152,14 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
                        actor_id=actor.id, site_id=new_site, occurred_at=occurred_at or now,
                        recorded_at=now, note=(note or None), client_event_id=client_event_id)
     db.session.add(event)
+    # The row now holds these values: tell the identity map instead of reading them back.
+    site_changed = new_site != device.site_id
+    for key, value in values.items():
+        set_committed_value(device, key, device.version + 1 if key == "version" else value)
+    if site_changed:
+        db.session.expire(device, ["site"])
     counters.record_move(db.session, device, current, to, new_site)
     db.session.flush()
-    db.session.refresh(device)
     return MoveResult(device, event, created=True)
 
 

@@ -102,3 +102,12 @@ def test_a_revoked_token_is_refused(app, make, world):
     response = app.test_client().get("/api/v1/devices",
                                      headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_receiving_by_scan_answers_with_the_site_that_received_it(api_as, make, world):
+    device = make.device("pledged", operator=world.operator)
+    assert device.site is None
+    response = api_as(world.tech).post("/api/v1/scans", json={
+        "code": device.code, "to": "received", "client_event_id": new_event_id()})
+    assert response.status_code == 201
+    assert response.json["site"]["id"] == world.site.id

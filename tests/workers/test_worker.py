@@ -66,3 +66,13 @@ def test_a_job_asked_for_in_a_rolled_back_transaction_never_runs(worker_app):
 
     wait_for(other_done, timeout=60)
     assert db.session.get(Job, job_id) is None
+
+
+@pytest.mark.parametrize("worker_app", ["embedded"], indirect=True)
+def test_healthz_reports_a_live_worker(worker_app):
+    app, start_worker = worker_app
+    start_worker()
+    wait_for(lambda: _ping(app.extensions["celery"]), timeout=60)
+    body = app.test_client().get("/healthz").json
+    assert body == {"status": "ok", "database": {"ok": True}, "broker": {"ok": True},
+                    "worker": {"ok": True}}
