@@ -152,13 +152,14 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
                        actor_id=actor.id, site_id=new_site, occurred_at=occurred_at or now,
                        recorded_at=now, note=(note or None), client_event_id=client_event_id)
     db.session.add(event)
+    # Counters see the device as it was (old site, old stage time) and where it goes.
+    counters.record_move(db.session, device, current, to, new_site)
     # The row now holds these values: tell the identity map instead of reading them back.
     site_changed = new_site != device.site_id
     for key, value in values.items():
         set_committed_value(device, key, device.version + 1 if key == "version" else value)
     if site_changed:
         db.session.expire(device, ["site"])
-    counters.record_move(db.session, device, current, to, new_site)
     db.session.flush()
     return MoveResult(device, event, created=True)
 
