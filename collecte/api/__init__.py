@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request, send_from_directory
+from flask_login import current_user
 
 from ..errors import DomainError
 from .problems import domain_problem
+
+
+# API paths anyone may read: the API's own description and the open-data schema.
+PUBLIC_API_PATHS = frozenset({"/api/v1/openapi.json", "/api/v1/exports/opendata/schema.json"})
 
 
 def is_api_request() -> bool:
@@ -23,6 +28,16 @@ def init_app(app: Flask) -> None:
     for module in (devices, scans, jobs, workshop, labels, pledges, beneficiaries, requests,
                    reports, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+
+    @app.before_request
+    def _authenticate_api_calls():
+        """Authentication before anything else, so an anonymous call learns nothing (not even
+        what a valid body looks like): 401 problem for every API path not public."""
+        if (request.path.startswith("/api/v1/") and request.path not in PUBLIC_API_PATHS
+                and request.method != "OPTIONS" and not current_user.is_authenticated):
+            from flask import abort
+
+            abort(401, "Connectez-vous, ou envoyez un jeton : Authorization: Bearer <jeton>.")
 
     @app.errorhandler(DomainError)
     def _on_domain_error(error: DomainError):
