@@ -16,6 +16,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(user_group)
     app.cli.add_command(token_group)
+    from .reports_cli import register
+
+    register(app)
 
 
 @click.command("seed-demo")

@@ -44,6 +44,8 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SECURE_COOKIES", env == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "GOAL_TARGET": int(_env("GOAL_TARGET", "2000000") or 2000000),
+        "GOAL_DEADLINE": _env("GOAL_DEADLINE", "2027-12-31"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50") or 50) * 1024 * 1024,
     }
 

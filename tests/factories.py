@@ -151,8 +151,9 @@ class Factory:
                                             organisation_id=partner.id, **defaults))
 
     def allocation(self, request: AllocationRequest, device: Device, **fields) -> Allocation:
+        code = fields.pop("pickup_code", None) or f"P{next(_counter):05d}"
         return self._save(Allocation(request_id=request.id, device_id=device.id,
-                                     pickup_code=fields.pop("pickup_code", "ABC123"), **fields))
+                                     pickup_code=code, **fields))
 
     def world(self) -> World:
         operator = self.org(OrgKind.WORKSHOP_OPERATOR, "Atelier A")

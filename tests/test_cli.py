@@ -56,3 +56,10 @@ def test_user_create_refuses_a_role_the_organisation_cannot_have(app, make):
         "user", "create", "x@example.org", "--role", "technician",
         "--organisation", "Donor Co", "--password", "s3cret-pass"])
     assert result.exit_code != 0
+
+
+def test_the_demo_data_leaves_the_dashboard_counters_exact(app, db):
+    from collecte.services import counters
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    assert counters.check(db.session) == []

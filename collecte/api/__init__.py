@@ -8,7 +8,6 @@ from flask_login import current_user
 from ..errors import DomainError
 from .problems import domain_problem
 
-
 # API paths anyone may read: the API's own description and the open-data schema.
 PUBLIC_API_PATHS = frozenset({"/api/v1/openapi.json", "/api/v1/exports/opendata/schema.json"})
 

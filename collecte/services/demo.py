@@ -30,7 +30,7 @@ from ..domain.models import (
 )
 from ..domain.stages import KINDS_WITH_STORAGE, Stage
 from ..extensions import db
-from . import stages
+from . import counters, stages
 from .users import hash_password
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed on the console by design: demo accounts only
@@ -128,13 +128,15 @@ def seed(device_count: int = 200, seed_value: int = 2027) -> dict:
             kind = rng.choice(["laptop", "laptop", "smartphone", "tablet", "desktop"])
         make, model = rng.choice(_MODELS[kind])
         pledge = pledges[index % len(pledges)]
-        device = Device(code=new_code(), kind=kind, make=make, model=model,
+        start = now - dt.timedelta(days=rng.randint(20, 170), hours=rng.randint(0, 23))
+        device = Device(created_at=start, stage_changed_at=start, code=new_code(), kind=kind,
+                        make=make, model=model,
                         serial=f"DEMO{index:05d}{secrets.token_hex(2).upper()}",
                         donor_id=pledge.donor_id, operator_id=operator.id, pledge_id=pledge.id,
                         purchase_year=rng.randint(2015, 2021), stage=Stage.PLEDGED.value)
         db.session.add(device)
         db.session.flush()
-        start = now - dt.timedelta(days=rng.randint(20, 170), hours=rng.randint(0, 23))
+        counters.record_created(db.session, [device])
         db.session.add(StageEvent(device_id=device.id, from_stage=None, to_stage="pledged",
                                   actor_id=people["donor"].id, occurred_at=start,
                                   recorded_at=start))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..domain.codes import CodeError, extract_code, parse_code
 from ..domain.models import Device, DeviceKind, StageEvent, User
+from ..domain.scanner import looks_mistranslated, read_scan
 from ..domain.stages import Stage
 from ..errors import Invalid, NotFound
 from ..extensions import db
@@ -19,6 +20,11 @@ MAX_PAGE_SIZE = 200
 def canonical_code(raw: str) -> str:
     """A stored code from whatever was typed or scanned; 422 saying what is wrong."""
     try:
+        # Text typed by a US-layout scanner on an AZERTY machine (it shows &é"'(... instead of
+        # digits) is repaired; anything else is read as typed, so that a typo in a code is
+        # always caught rather than "repaired" into another device's code.
+        if looks_mistranslated(raw):
+            return read_scan(raw).canonical
         return parse_code(extract_code(raw)).canonical
     except CodeError as exc:
         code = "mistyped-code" if exc.kind == "mistyped" else "malformed-code"

@@ -153,7 +153,8 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
                        recorded_at=now, note=(note or None), client_event_id=client_event_id)
     db.session.add(event)
     # Counters see the device as it was (old site, old stage time) and where it goes.
-    counters.record_move(db.session, device, current, to, new_site)
+    counters.record_move(db.session, device, current, to, new_site,
+                         occurred_at=occurred_at or now)
     # The row now holds these values: tell the identity map instead of reading them back.
     site_changed = new_site != device.site_id
     for key, value in values.items():

@@ -1,26 +1,39 @@
-"""French départements and régions (INSEE codes)."""
+"""French départements and régions (INSEE Code officiel géographique), from collecte/data."""
 
 from __future__ import annotations
 
-# Région code → its départements (INSEE, 2024 geography). The managers' issue loads the full
-# official list with its source into the database; this table keeps the core self-sufficient.
+import csv
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+COG_YEAR = 2024
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _read(name: str) -> list[dict]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def departments() -> dict[str, tuple[str, str]]:
+    """Département code → (name, région code), from departements.csv."""
+    return {row["DEP"]: (row["LIBELLE"], row["REG"]) for row in _read("departements.csv")}
+
+
+@cache
+def regions() -> dict[str, str]:
+    """Région code → name, from regions.csv."""
+    return {row["REG"]: row["LIBELLE"] for row in _read("regions.csv")}
+
+
+DEPARTMENT_REGION = {code: region for code, (_, region) in departments().items()}
 REGIONS: dict[str, tuple[str, ...]] = {
-    "01": ("971",), "02": ("972",), "03": ("973",), "04": ("974",), "06": ("976",),
-    "11": ("75", "77", "78", "91", "92", "93", "94", "95"),
-    "24": ("18", "28", "36", "37", "41", "45"),
-    "27": ("21", "25", "39", "58", "70", "71", "89", "90"),
-    "28": ("14", "27", "50", "61", "76"),
-    "32": ("02", "59", "60", "62", "80"),
-    "44": ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88"),
-    "52": ("44", "49", "53", "72", "85"),
-    "53": ("22", "29", "35", "56"),
-    "75": ("16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"),
-    "76": ("09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"),
-    "84": ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"),
-    "93": ("04", "05", "06", "13", "83", "84"),
-    "94": ("2A", "2B"),
+    region: tuple(d for d, r in DEPARTMENT_REGION.items() if r == region) for region in regions()
 }
-DEPARTMENT_REGION = {d: r for r, ds in REGIONS.items() for d in ds}
 
 
 def departments_of_region(region_code: str | None) -> tuple[str, ...]:
@@ -29,3 +42,25 @@ def departments_of_region(region_code: str | None) -> tuple[str, ...]:
 
 def is_department(code: str) -> bool:
     return code in DEPARTMENT_REGION
+
+
+def load(session: Session) -> dict:
+    """Write the official lists into the database (insert or update: safe to run again)."""
+    from ..domain.models import Department, Region
+
+    counts = {"regions": 0, "departments": 0}
+    known = {r.code: r for r in session.scalars(select(Region))}
+    for code, name in regions().items():
+        row = known.get(code) or Region(code=code)
+        row.name, row.cog_year = name, COG_YEAR
+        session.add(row)
+        counts["regions"] += 1
+    session.flush()
+    known_deps = {d.code: d for d in session.scalars(select(Department))}
+    for code, (name, region) in departments().items():
+        row = known_deps.get(code) or Department(code=code)
+        row.name, row.region_code, row.cog_year = name, region, COG_YEAR
+        session.add(row)
+        counts["departments"] += 1
+    session.commit()
+    return counts

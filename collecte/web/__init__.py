@@ -10,10 +10,25 @@ from .security import security_headers
 
 
 def init_app(app: Flask) -> None:
-    from . import account, admin, auth, devices, donor, health, i18n, labels, main, manager, social, workshop
+    from . import (
+        account,
+        admin,
+        allocation,
+        auth,
+        devices,
+        donor,
+        health,
+        i18n,
+        labels,
+        main,
+        manager,
+        signup,
+        social,
+        workshop,
+    )
 
     for module in (main, auth, account, devices, health, i18n, workshop, labels, donor, social,
-                   manager, admin):
+                   allocation, manager, admin, signup):
         app.register_blueprint(module.bp)
     app.register_blueprint(health.jobs_bp)
 

@@ -10,11 +10,16 @@ from ..domain.stages import N_
 NAV = [
     ("main.home", N_("Accueil"), {"donor", "technician", "social_worker", "manager"}),
     ("donor.index", N_("Mes dons"), {"donor"}),
+    ("donor.manage", N_("Promesses de don"), {"manager"}),
     ("workshop.index", N_("Atelier"), {"technician", "manager"}),
     ("workshop.scan_station", N_("Poste de scan"), {"technician", "manager"}),
     ("social.index", N_("Demandes"), {"social_worker"}),
+    ("allocation.index", N_("File d'attente"), {"manager", "technician"}),
+    ("allocation.handover", N_("Remise"), {"technician", "manager"}),
     ("manager.index", N_("Tableau de bord"), {"manager"}),
     ("devices.index", N_("Appareils"), {"donor", "technician", "manager"}),
+    ("allocation.rules", N_("Règles d'attribution"),
+     {"donor", "technician", "social_worker", "manager"}),
     ("admin.index", N_("Administration"), set()),
 ]
 

@@ -111,3 +111,17 @@ def test_receiving_by_scan_answers_with_the_site_that_received_it(api_as, make, 
         "code": device.code, "to": "received", "client_event_id": new_event_id()})
     assert response.status_code == 201
     assert response.json["site"]["id"] == world.site.id
+
+
+def test_a_code_typed_by_a_us_scanner_on_azerty_is_repaired(api_as, make, world):
+    from collecte.domain.codes import check_symbol
+    from tests.domain.test_scanner import typed_on_azerty
+
+    code = "7K3M9QX1" + check_symbol("7K3M9QX1")  # digits and an M: both change on AZERTY
+    device = make.device("received", operator=world.operator, code=code)
+    typed = typed_on_azerty(device.printed_code)
+    assert typed != device.printed_code
+    response = api_as(world.tech).post("/api/v1/scans", json={
+        "code": typed, "to": "diagnosed", "client_event_id": new_event_id()})
+    assert response.status_code == 201, response.json
+    assert response.json["code"] == device.printed_code

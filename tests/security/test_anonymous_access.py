@@ -19,9 +19,7 @@ PUBLIC = {
     "api_exports.OpendataSchema": "the open-data Table Schema is public, like the data",
     "signup.index": "donor organisations sign up by themselves",
     "signup.done": "the page after signing up",
-    "allocation.rules": "the allocation rule is public by design",
     "workshop.service_worker": "the scan station's service worker script",
-    "workshop.scanner_test": "the scanner test page",
 }
 
 

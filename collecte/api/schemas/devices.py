@@ -21,13 +21,22 @@ class SiteOut(Schema):
     department_code = fields.Str()
 
 
+def _actor_name(event) -> str | None:
+    """Who moved the device, except for donors: they follow devices, not workshop staff."""
+    from flask_login import current_user
+
+    if event.actor is None or getattr(current_user, "role", None) == "donor":
+        return None
+    return event.actor.name or event.actor.email
+
+
 class EventOut(Schema):
     id = fields.Int()
     from_stage = fields.Str(allow_none=True)
     to_stage = fields.Str()
     occurred_at = fields.DateTime()
     recorded_at = fields.DateTime()
-    actor = fields.Function(lambda e: e.actor.name or e.actor.email if e.actor else None)
+    actor = fields.Function(_actor_name)
     site_id = fields.Int(allow_none=True)
     note = fields.Str(allow_none=True)
     client_event_id = fields.Str(allow_none=True)

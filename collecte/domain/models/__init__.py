@@ -2,11 +2,21 @@
 
 from .base import Base, utcnow
 from .devices import Device, DeviceKind
+from .documents import Document as Document
+from .documents import DocumentKind as DocumentKind
 from .events import APPEND_ONLY_TABLES, StageEvent, StatusEvent
 from .jobs import Job, JobState, OutboxMail
 from .people import ROLES_BY_ORG_KIND, ApiToken, Organisation, OrgKind, Role, Site, User
 from .pledges import Pledge, PledgeStatus
+from .printing import PrinterProfile as PrinterProfile
+from .reports import CounterAllTime as CounterAllTime
+from .reports import CounterDelta as CounterDelta
+from .reports import CounterTotal as CounterTotal
+from .reports import Department as Department
+from .reports import Region as Region
 from .requests import Allocation, AllocationRequest, Beneficiary, RequestStatus
+from .requests import BeneficiaryAccess as BeneficiaryAccess
+from .requests import PickupAttempt as PickupAttempt
 from .workshop import (
     Diagnosis,
     ErasureLevel,

@@ -8,8 +8,9 @@ import enum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, created_at_column, in_values
-from .people import Organisation
+from .base import Base, created_at_column, in_values, utcnow
+from .devices import Device
+from .people import Organisation, User
 
 
 class RequestStatus(enum.StrEnum):
@@ -70,9 +71,13 @@ class AllocationRequest(Base):
     contested_at: Mapped[dt.datetime | None]
     contest_note: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
+    last_status_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     beneficiary: Mapped[Beneficiary] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
 
 
 class Allocation(Base):
@@ -80,6 +85,8 @@ class Allocation(Base):
 
     __tablename__ = "allocations"
     __table_args__ = (
+        Index("uq_allocations_active_pickup_code", "pickup_code", unique=True,
+              sqlite_where=text("is_active"), postgresql_where=text("is_active")),
         Index("uq_allocations_active_device", "device_id", unique=True,
               sqlite_where=text("is_active"), postgresql_where=text("is_active")),
         Index("uq_allocations_active_request", "request_id", unique=True,
@@ -101,3 +108,36 @@ class Allocation(Base):
     release_reason: Mapped[str | None] = mapped_column(String(200))
 
     request: Mapped[AllocationRequest] = relationship()
+    device: Mapped[Device] = relationship()
+
+
+class BeneficiaryAccess(Base):
+    """Who read or exported a beneficiary's record, and when (append-only by use)."""
+
+    __tablename__ = "beneficiary_accesses"
+    __table_args__ = (Index("ix_beneficiary_accesses_beneficiary", "beneficiary_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20), default="read")  # read, export
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
+class PickupAttempt(Base):
+    """A pickup code typed wrong, counted per user to slow down guessing."""
+
+    __tablename__ = "pickup_attempts"
+    __table_args__ = (Index("ix_pickup_attempts_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# What the device suggestion reads: ready devices of a kind, longest-ready first, per site.
+# Declared here (the allocation area) because only the suggestion needs it.
+Index("ix_devices_ready_kind_site_since", Device.kind, Device.site_id, Device.stage_changed_at,
+      postgresql_where=text("stage = 'ready'"), sqlite_where=text("stage = 'ready'"))

@@ -1,0 +1,134 @@
+"""The dashboard counters stay equal to a full recount of the event log and the devices."""
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from collecte.domain.models import CounterDelta, CounterTotal, utcnow
+from collecte.services import counters
+from tests.manager.walk import NEXT, step
+
+T0 = utcnow() - dt.timedelta(days=400)
+
+
+def totals_by_stage(db):
+    rows = counters.current(db.session)
+    out = {}
+    for key, (stock, _entered, _goal) in rows.items():
+        out[key[-1]] = out.get(key[-1], 0) + stock
+    return {k: v for k, v in out.items() if v}
+
+
+def goal_count(db):
+    return sum(v[2] for v in counters.current(db.session).values())
+
+
+def test_a_created_device_is_counted_at_its_stage(db, world, counted):
+    counted("received", operator=world.operator)
+    counted("pledged", operator=world.operator)
+    assert totals_by_stage(db) == {"received": 1, "pledged": 1}
+    assert counters.check(db.session) == []
+
+
+def test_a_move_takes_one_from_the_old_stage_and_adds_one_to_the_new(db, make, world, counted):
+    device = counted("received", operator=world.operator)
+    step(make, world, device, "diagnosed", T0)
+    assert totals_by_stage(db) == {"diagnosed": 1}
+    assert counters.check(db.session) == []
+
+
+def test_a_handover_counts_toward_the_goal_unless_returned_within_30_days(db, make, world,
+                                                                          counted):
+    kept = counted("reserved", operator=world.operator, grade="A")
+    back_soon = counted("reserved", operator=world.operator, grade="A")
+    back_late = counted("reserved", operator=world.operator, grade="A")
+    for device in (kept, back_soon, back_late):
+        make.allocation(make.approved_request(world.partner), device, pickup_code=f"C{device.id}")
+        step(make, world, device, "allocated", T0)
+    assert goal_count(db) == 3
+    step(make, world, back_soon, "returned", T0 + dt.timedelta(days=10))
+    step(make, world, back_late, "returned", T0 + dt.timedelta(days=45))
+    assert goal_count(db) == 2
+    assert counters.check(db.session) == []
+
+
+def test_folding_keeps_the_numbers_and_empties_the_delta_log(db, make, world, counted):
+    for _ in range(3):
+        device = counted("received", operator=world.operator)
+        step(make, world, device, "diagnosed", T0)
+    before = counters.current(db.session)
+    assert counters.fold(db.session) > 0
+    assert db.session.scalar(select(func.count()).select_from(CounterDelta)) == 0
+    assert counters.current(db.session) == before
+    step(make, world, device, "wiped", T0 + dt.timedelta(days=1))
+    counters.fold(db.session)
+    assert counters.check(db.session) == []
+
+
+def test_repair_rebuilds_the_counters_from_the_event_log(db, make, world):
+    device = make.device("received", operator=world.operator)  # not recorded: counters drift
+    step(make, world, device, "diagnosed", T0)
+    assert counters.check(db.session) != []
+    counters.repair(db.session)
+    assert counters.check(db.session) == []
+    assert db.session.scalar(select(func.count()).select_from(CounterTotal)) > 0
+
+
+ACTIONS = st.lists(st.tuples(st.integers(0, 3),
+                             st.sampled_from(["next", "next", "next", "parts", "lost",
+                                              "release", "fold", "other-site"]),
+                             st.integers(0, 40)), max_size=40)
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(kinds=st.lists(st.sampled_from(["laptop", "desktop", "monitor"]), min_size=4,
+                      max_size=4),
+       starts=st.lists(st.sampled_from(["pledged", "received"]), min_size=4, max_size=4),
+       actions=ACTIONS)
+def test_counters_equal_a_full_recount_after_any_sequence_of_moves(db, make, world, counted,
+                                                                   kinds, starts, actions):
+    other_site = world.operator.sites[1] if len(world.operator.sites) > 1 else \
+        make.site(world.operator, "75")
+    devices = [counted(start, operator=world.operator, kind=kind)
+               for kind, start in zip(kinds, starts, strict=True)]
+    when = T0
+    for index, action, days in actions:
+        when = when + dt.timedelta(days=days, minutes=1)
+        device = devices[index]
+        if action == "fold":
+            counters.fold(db.session)
+            continue
+        stage = device.stage
+        if stage in ("parts", "lost", "recycled"):
+            continue
+        if action == "parts" and stage in ("received", "diagnosed", "wiped", "refurbished"):
+            devices[index] = step(make, world, device, "parts", when)
+        elif action == "lost" and stage != "reserved":
+            devices[index] = step(make, world, device, "lost", when)
+        elif action == "release" and stage == "reserved":
+            devices[index] = step(make, world, device, "ready", when)
+        elif action in ("next", "other-site"):
+            to = NEXT[stage]
+            site = other_site.id if action == "other-site" and to == "received" else None
+            devices[index] = step(make, world, device, to, when,
+                                  grade="ABC"[days % 3], site_id=site)
+    assert counters.check(db.session) == []
+
+
+def test_a_transfer_between_sites_moves_the_stock_without_an_arrival(db, make, world, counted):
+    from collecte.domain.models import StageEvent
+
+    device = counted("ready", operator=world.operator, grade="A")
+    other = make.site(world.operator, "75")
+    old_site = device.site_id
+    device.site_id = other.id
+    db.session.add(StageEvent(device_id=device.id, from_stage="ready", to_stage="ready",
+                              site_id=other.id, occurred_at=T0))
+    counters.record_transfer(db.session, device, old_site, other.id, T0)
+    db.session.commit()
+    assert counters.check(db.session) == []
+    entered = sum(v[1] for v in counters.current(db.session).values())
+    assert entered == 1
