@@ -21,7 +21,9 @@ from .domain.models import Base
 
 # Models derive from the domain's own Base (no Flask there); Flask-SQLAlchemy only manages the
 # engine and the request-scoped session.
-db = SQLAlchemy(metadata=Base.metadata)
+# Objects stay loaded after commit: a use case commits, then the view renders what it returned
+# without reading every row back (a scan's answer would otherwise cost two more queries).
+db = SQLAlchemy(metadata=Base.metadata, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ProblemApi()
 csrf = CSRFProtect()

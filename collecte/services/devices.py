@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..domain.codes import CodeError, extract_code, parse_code
 from ..domain.models import Device, DeviceKind, StageEvent, User
@@ -34,7 +35,9 @@ def canonical_code(raw: str) -> str:
 def get_device(user: User, raw_code: str, *, for_update: bool = False) -> Device:
     """The device with this code if `user` may see it; otherwise 404, whether or not it exists."""
     code = canonical_code(raw_code)
-    query = select(Device).where(Device.code == code, device_scope(user))
+    # The site comes along: pages, API answers and the dashboard counters all need it.
+    query = (select(Device).options(joinedload(Device.site))
+             .where(Device.code == code, device_scope(user)))
     device = db.session.scalar(query)
     if device is None:
         raise NotFound(f"Aucun appareil avec le code {code[:4]}-{code[4:8]}-{code[8:]} ici.",

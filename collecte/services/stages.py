@@ -78,16 +78,17 @@ def _replay(client_event_id: str | None, device: Device, to: Stage) -> MoveResul
     """The earlier result of this client event id, if it was already recorded."""
     if not client_event_id:
         return None
-    event = db.session.scalar(select(StageEvent)
-                              .where(StageEvent.client_event_id == client_event_id))
-    if event is None:
+    # A light column query: this runs on every scan and almost always finds nothing.
+    found = db.session.execute(select(StageEvent.id, StageEvent.device_id, StageEvent.to_stage)
+                               .where(StageEvent.client_event_id == client_event_id)).first()
+    if found is None:
         return None
-    if event.device_id != device.id or event.to_stage != to:
+    if found.device_id != device.id or found.to_stage != to:
         raise Conflict("Ce client_event_id a déjà servi pour un autre mouvement ; "
                        "envoyez-en un nouveau pour un nouveau scan.", code="client-event-id-reused",
                        errors={"client_event_id": ["Déjà utilisé pour un autre mouvement."]})
     db.session.refresh(device)
-    return MoveResult(device, event, created=False)
+    return MoveResult(device, db.session.get(StageEvent, found.id), created=False)
 
 
 def _target_site(actor: User, device: Device, to: Stage, site_id: int | None) -> int | None:

@@ -262,7 +262,7 @@ def transfer(actor: User, code: str, site_id: int, *, client_event_id: str | Non
                        current_stage=device.stage, allowed_next=[])
     now = utcnow()
     counters.record_transfer(db.session, device, device.site_id, site.id, occurred_at or now)
-    device.site_id = site.id
+    device.site = site  # the relationship too: objects outlive the commit
     device.version = device.version + 1
     db.session.add(StageEvent(device_id=device.id, from_stage=device.stage, to_stage=device.stage,
                               actor_id=actor.id, site_id=site.id, occurred_at=occurred_at or now,

@@ -13,6 +13,7 @@ NAV = [
     ("donor.manage", N_("Promesses de don"), {"manager"}),
     ("workshop.index", N_("Atelier"), {"technician", "manager"}),
     ("workshop.scan_station", N_("Poste de scan"), {"technician", "manager"}),
+    ("labels.receive_list", N_("Réception et étiquettes"), {"technician", "manager"}),
     ("social.index", N_("Demandes"), {"social_worker"}),
     ("allocation.index", N_("File d'attente"), {"manager", "technician"}),
     ("allocation.handover", N_("Remise"), {"technician", "manager"}),

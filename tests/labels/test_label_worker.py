@@ -27,6 +27,7 @@ def test_a_real_worker_prints_a_batch_of_labels(worker_app, tmp_path):
 
     def done():
         db.session.rollback()
+        db.session.expire_all()  # objects outlive commits (expire_on_commit=False)
         row = db.session.get(Job, job_id)
         state = row.state
         db.session.rollback()

@@ -37,6 +37,7 @@ def test_a_job_is_sent_after_commit_and_run_by_the_worker(worker_app):
     def done():
         # End the read at once: on SQLite a transaction holds the write lock the worker needs.
         db.session.rollback()
+        db.session.expire_all()  # objects outlive commits (expire_on_commit=False)
         row = db.session.get(Job, job_id)
         state = row.state
         db.session.rollback()
@@ -60,6 +61,7 @@ def test_a_job_asked_for_in_a_rolled_back_transaction_never_runs(worker_app):
     other_id = other.id
     def other_done():
         db.session.rollback()
+        db.session.expire_all()  # objects outlive commits (expire_on_commit=False)
         state = db.session.get(Job, other_id).state
         db.session.rollback()
         return state == "done"
