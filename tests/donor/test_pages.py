@@ -85,3 +85,11 @@ def test_a_manager_accepts_and_schedules_from_the_pledge_page(client, login_as, 
     pledge = db.session.get(Pledge, 1)
     db.session.refresh(pledge)
     assert pledge.status == "scheduled" and pledge.operator_id == world.operator.id
+
+
+def test_the_donor_home_page_title_is_plain_text(client, login_as, world):
+    login_as(world.donor)
+    page = client.get("/donor/").get_data(as_text=True)
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "Mes dons" in title
+    assert page.count('id="yearly-title"') == 1
