@@ -30,6 +30,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="v1/openapi.json",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down must not break logins: count in memory meanwhile, never answer 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     if overrides:
         app.config.update(overrides)

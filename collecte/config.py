@@ -33,6 +33,15 @@ def from_environment() -> dict:
         # "send" publishes to the broker after commit; "record" (tests) only keeps a list.
         "JOBS_MODE": _env("JOBS_MODE", "send"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Reliability of jobs (see celery_init_app and docs/DEVELOPING.md, "Reliability"): a
+        # running attempt renews its lease every HEARTBEAT s; one silent for LEASE s is taken
+        # for dead and re-sent by the sweeper, which runs every SWEEP s and also re-sends jobs
+        # pending for PENDING_AFTER s; a failed attempt is retried after RETRY s × attempts.
+        "JOB_LEASE_SECONDS": int(_env("JOB_LEASE_SECONDS", "120") or 120),
+        "JOB_HEARTBEAT_SECONDS": float(_env("JOB_HEARTBEAT_SECONDS", "20") or 20),
+        "JOB_SWEEP_SECONDS": float(_env("JOB_SWEEP_SECONDS", "60") or 60),
+        "JOB_PENDING_AFTER_SECONDS": int(_env("JOB_PENDING_AFTER_SECONDS", "300") or 300),
+        "JOB_RETRY_SECONDS": int(_env("JOB_RETRY_SECONDS", "30") or 30),
         "MAIL_SERVER": _env("MAIL_SERVER"),  # none: mails are written to DATA_DIR/mail
         "MAIL_PORT": int(_env("MAIL_PORT", "587") or 587),
         "MAIL_USERNAME": _env("MAIL_USERNAME"),

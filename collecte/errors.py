@@ -60,6 +60,16 @@ class Unavailable(DomainError):
     title = "Service unavailable"
 
 
+DATABASE_RETRY_AFTER = 5  # s: a PostgreSQL restart or failover takes a few seconds
+
+
+def database_unavailable() -> Unavailable:
+    """What a request gets while the database cannot be reached (restart, failover, network):
+    a 503 the client retries, not a 500. Pool pre-ping reconnects on the next request."""
+    return Unavailable("La base de données est momentanément injoignable : réessayez dans "
+                       "quelques secondes.", code="database-unavailable")
+
+
 def problem(status: int, title: str, detail: str, code: str,
             errors: dict | None = None, **extra: Any) -> dict:
     """An RFC 9457 problem document."""

@@ -59,6 +59,9 @@ def engine_options(url: str) -> dict:
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
 
 
+VISIBILITY_TIMEOUT = 3600  # s; see celery_init_app
+
+
 def celery_init_app(app: Flask) -> Celery:
     """Flask's documented pattern: every task runs inside an app context."""
 
@@ -66,6 +69,8 @@ def celery_init_app(app: Flask) -> Celery:
         def __call__(self, *args, **kwargs):
             with app.app_context():
                 return self.run(*args, **kwargs)
+
+    from .services.jobs import MAX_ATTEMPTS
 
     config = app.config
     broker_options: dict = {}
@@ -81,26 +86,46 @@ def celery_init_app(app: Flask) -> Celery:
             "polling_interval": 0.1,
         }
     else:
-        # Longer than any task or retry countdown, or Redis hands an unacked task to a second
-        # worker while the first still runs it (Celery reads it from the transport options).
-        broker_options = {"visibility_timeout": 3600}
+        # Redis hands an unacknowledged message to another worker once it has been out longer
+        # than the visibility timeout, even while the first worker still runs it. So it must
+        # outlast the longest task AND the longest retry countdown (an ETA message stays
+        # unacknowledged until it runs). Celery reads it from the *transport* options.
+        # A worker killed mid-task gets its message back only after this delay: the job lease
+        # and the sweeper (services/jobs.sweep) pick such a job up within minutes instead.
+        broker_options = {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_connect_timeout": 3}
+        longest_retry = config["JOB_RETRY_SECONDS"] * MAX_ATTEMPTS
+        if longest_retry >= VISIBILITY_TIMEOUT:
+            raise RuntimeError(f"JOB_RETRY_SECONDS × {MAX_ATTEMPTS} must stay under the "
+                               f"visibility timeout ({VISIBILITY_TIMEOUT} s)")
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(
         broker_url=config["BROKER_URL"],
         result_backend=config["RESULT_BACKEND"],
         broker_transport_options=broker_options,
-        result_backend_transport_options={"visibility_timeout": 3600},
+        # Results on Redis use the same timeout, for the same reason.
+        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
         task_serializer="json",  # ids only: never pickled arguments
         accept_content=["json"],
         result_serializer="json",
         task_ignore_result=False,
-        # Reliability: tasks are idempotent, so acknowledge after running and re-queue when a
-        # worker dies mid-task; take one task at a time so a crash loses at most that one.
+        # Reliability. Every job task is idempotent (services/jobs.start skips a job done,
+        # failed, or running under a live lease; results are renamed into place; imports
+        # update rows already there), which is what makes the three settings below safe:
+        # - acknowledge a message only after the task ran, so a worker that dies mid-task
+        #   leaves it to be delivered again rather than lost;
         task_acks_late=True,
+        # - when a pool process dies (kill -9, out of memory), re-queue its message at once
+        #   instead of acknowledging it as failed (acks_late alone would ack it);
         task_reject_on_worker_lost=True,
+        # - reserve one message at a time: a dead worker holds (and delays) at most that one,
+        #   and a long label batch does not keep short jobs waiting behind it.
         worker_prefetch_multiplier=1,
+        # A crashing task is not retried by Celery's own counter but by the job row's
+        # `attempts` (MAX_ATTEMPTS, in the database, so it survives worker deaths too).
         broker_connection_retry_on_startup=True,
+        # Publishing after commit must not hang a request when the broker is down: fail fast,
+        # the job stays pending and the sweeper sends it later.
         broker_connection_timeout=3,
         timezone="Europe/Paris",
         enable_utc=True,

@@ -16,4 +16,10 @@ from . import schedule  # noqa: E402
 from .tasks import load_all  # noqa: E402
 
 load_all()
-celery.conf.beat_schedule = schedule.BEAT_SCHEDULE
+# The sweeper's period is a setting (COLLECTE_JOB_SWEEP_SECONDS): a dead worker's job is picked
+# up again within about lease + period.
+celery.conf.beat_schedule = {
+    **schedule.BEAT_SCHEDULE,
+    "sweep-unsent-jobs": {**schedule.BEAT_SCHEDULE["sweep-unsent-jobs"],
+                          "schedule": flask_app.config["JOB_SWEEP_SECONDS"]},
+}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict = {
-    "sweep-unsent-jobs": {"task": "collecte.sweep_jobs", "schedule": 300.0},
+    # Re-sends jobs never started and jobs whose worker died; period from JOB_SWEEP_SECONDS.
+    "sweep-unsent-jobs": {"task": "collecte.sweep_jobs", "schedule": 60.0},
     "send-outbox": {"task": "collecte.send_outbox", "schedule": 60.0},
     "purge-inventory-uploads": {"task": "collecte.purge_uploads", "schedule": 86400.0},
     "release-expired-reservations": {"task": "collecte.release_expired_reservations",

@@ -44,8 +44,8 @@ def _http_problem(error: HTTPException):
                             error.name.lower().replace(" ", "-"), errors, headers)
 
 
-def domain_problem(error: DomainError):
-    headers = {"Retry-After": "30"} if error.status in (429, 503) else None
+def domain_problem(error: DomainError, retry_after: int = 30):
+    headers = {"Retry-After": str(retry_after)} if error.status in (429, 503) else None
     return problem_response(error.status, error.title, error.detail, error.code, error.errors,
                             headers, **error.extra)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from ..domain import inventory
 from ..domain.codes import format_code
-from ..domain.models import Device, PledgeStatus, User
+from ..domain.models import Device, Job, JobState, Pledge, PledgeStatus, User
 from ..domain.stages import Stage
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
@@ -230,6 +230,14 @@ def run_import(job) -> dict:
                                 default_kind=params.get("default_kind"))
     job_service.progress(job.id, len(rows) // 2, len(rows))
     pledge = _check_pledge(user, params["pledge_id"])  # re-read after the progress commit
+    # Two runs of one import (a re-sent job while a presumed-dead worker still writes) take
+    # turns on the pledge row; the second finds the job done and changes nothing.
+    db.session.get(Pledge, pledge.id, with_for_update=True)
+    current = db.session.get(Job, job.id, populate_existing=True)
+    if current.state == JobState.DONE:
+        result = current.result
+        db.session.rollback()
+        return result
     existing = _existing(pledge.id)
     added, updated, refused, new_rows, changes = [], [], [], [], []
     fields = ("kind", "make", "model", "serial", "asset_tag", "purchase_year")
@@ -251,12 +259,16 @@ def run_import(job) -> dict:
         if changes:
             db.session.execute(update(Device), changes)
         ids = insert_devices(pledge, [r.values for r in new_rows], user)
+        added = [{"line": r.line, "serial": r.values["serial"], "code": format_code(code)}
+                 for r, (_, code) in zip(new_rows, ids, strict=True)]
+        result = {"pledge_id": pledge.id, "added_count": len(added),
+                  "updated_count": len(updated), "refused_count": len(refused),
+                  "added": added, "updated": updated, "refused": refused}
+        # The job is marked done in the devices' own transaction: a worker killed after this
+        # commit leaves nothing to redo, and one killed before it leaves nothing written.
+        job_service.finish(job.id, result=result, commit=False)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    added = [{"line": r.line, "serial": r.values["serial"], "code": format_code(code)}
-             for r, (_, code) in zip(new_rows, ids, strict=True)]
-    return {"pledge_id": pledge.id, "added_count": len(added), "updated_count": len(updated),
-            "refused_count": len(refused), "added": added, "updated": updated,
-            "refused": refused}
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -191,7 +192,11 @@ def render_batch(job: Job) -> tuple[str, dict]:
     folder = result_dir(job_id)
     volumes = fmt == "pdf" and total > PDF_VOLUME
     final = folder / f"etiquettes-{layout.id}.{'zip' if volumes else EXTENSIONS[fmt]}"
-    partial = final.with_suffix(final.suffix + ".part")
+    # Written under a name of this run's own, then renamed: a re-run after a crash replaces the
+    # file whole, and two overlapping runs never write into the same file.
+    for leftover in folder.glob("*.part"):  # a killed run's half-written file
+        leftover.unlink(missing_ok=True)
+    partial = folder / f".{final.name}.{uuid.uuid4().hex}.part"
 
     def report(done: int) -> None:
         progress(job_id, done, total)

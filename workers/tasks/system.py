@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
+from flask import current_app
 
 from collecte import jobs as job_sender
 from collecte.services import jobs
 
 from .base import job_task
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="collecte.ping", ignore_result=False)
@@ -20,11 +24,15 @@ def ping() -> str:
 
 @shared_task(name="collecte.sweep_jobs", ignore_result=True)
 def sweep_jobs() -> int:
-    """Re-send jobs committed but never started (the broker was down at commit time)."""
-    stale = jobs.stale_pending(dt.timedelta(minutes=5))
-    for job in stale:
-        job_sender.send(job.task_name, job.id)
-    return len(stale)
+    """Re-send jobs committed but never started (the broker was down at commit time) and jobs
+    whose worker died mid-run (lease expired); fail those out of attempts."""
+    sends = jobs.sweep(dt.timedelta(seconds=current_app.config["JOB_PENDING_AFTER_SECONDS"]))
+    for task_name, job_id in sends:
+        try:
+            job_sender.send(task_name, job_id)
+        except Exception:  # the broker is down: the next sweep tries again
+            log.warning("could not re-send job %s", job_id, exc_info=True)
+    return len(sends)
 
 
 @job_task("collecte.selftest")

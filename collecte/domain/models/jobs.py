@@ -42,6 +42,9 @@ class Job(Base):
     sent_at: Mapped[dt.datetime | None]
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    # The running attempt's lease: renewed while it runs; once it is older than the lease, the
+    # worker is taken for dead (kill -9, lost machine) and the sweeper re-sends the job.
+    heartbeat_at: Mapped[dt.datetime | None]
 
 
 class OutboxMail(Base):
