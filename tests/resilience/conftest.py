@@ -237,7 +237,13 @@ class Stack:
 
 
 @pytest.fixture
-def stack(private_postgres, private_redis, tmp_path, request):
+def stack_settings() -> dict:
+    """Extra app settings for the stack (a test module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def stack(private_postgres, private_redis, stack_settings, tmp_path, request):
     """An app (jobs really sent) on a fresh, migrated database of the private PostgreSQL, its
     broker and results on the private Redis; `stack.worker()` / `stack.beat()` start processes."""
     private_redis.flush()
@@ -245,7 +251,7 @@ def stack(private_postgres, private_redis, tmp_path, request):
     database_url = private_postgres.create_database(name)
     data_dir = tmp_path / "data"
     settings = {"DATA_DIR": str(data_dir), "BROKER_URL": private_redis.url,
-                "RESULT_BACKEND": private_redis.url, **FAST_JOBS}
+                "RESULT_BACKEND": private_redis.url, **FAST_JOBS, **stack_settings}
     app = make_app(database_url, tmp_path, JOBS_MODE="send", **settings)
     with app.app_context():
         from flask_migrate import upgrade
