@@ -9,6 +9,7 @@ import threading
 from celery import shared_task
 from flask import current_app
 
+from collecte.errors import DomainError
 from collecte.extensions import db
 from collecte.services import jobs
 
@@ -36,7 +37,9 @@ def job_task(name: str):
                     result_path, result = fn(job)
             except Exception as exc:
                 log.exception("job %s failed (attempt %s)", job_id, job.attempts)
-                if jobs.record_failure(job_id, f"{type(exc).__name__}: {exc}"):
+                # A domain refusal (pledge closed, device gone) will not change on retry.
+                final = isinstance(exc, DomainError)
+                if jobs.record_failure(job_id, f"{type(exc).__name__}: {exc}", final=final):
                     countdown = current_app.config["JOB_RETRY_SECONDS"] * job.attempts
                     raise self.retry(exc=exc, countdown=countdown, max_retries=None) from exc
                 raise
