@@ -181,6 +181,18 @@ class CeleryProcess:
                                          *args], cwd=ROOT, env=env, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
+    def children(self) -> list[int]:
+        """Pids of the processes this one started (a prefork worker's pool processes)."""
+        found = []
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(stat.split("/")[2]))
+        return found
+
     def kill9(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
@@ -208,9 +220,10 @@ class Stack:
         self.pg, self.redis = pg, redis
         self.processes: list[CeleryProcess] = []
 
-    def worker(self) -> CeleryProcess:
+    def worker(self, pool: str = "solo") -> CeleryProcess:
         n = len(self.processes)
-        process = CeleryProcess(["worker", "--pool=solo", "--loglevel=INFO", "--without-gossip",
+        process = CeleryProcess(["worker", f"--pool={pool}", "--concurrency=1",
+                                 "--loglevel=INFO", "--without-gossip",
                                  "--without-mingle", "-n", f"w{n}@%h",
                                  "-I", "tests.resilience.poison"],
                                 self.env, self.tmp_path / f"worker{n}.log")

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
+import signal
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from collecte import jobs
@@ -29,24 +32,30 @@ def _state(job_id: str, *states: str):
     return check
 
 
-def test_a_worker_killed_mid_label_batch_finishes_it_once_on_a_restarted_worker(stack):
+@pytest.mark.parametrize("killed", ["worker", "pool process"])
+def test_a_worker_killed_mid_label_batch_finishes_it_once(stack, killed):
     world = Factory(db.session).world()
     devices = many_devices(world, 3000)
     job = labels.enqueue_batch(world.tech, [d.id for d in devices],
                                labels.BatchOptions(layout_id="avery-l7160", fmt="pdf"))
     db.session.commit()
     job_id = job.id
-    worker = stack.worker()
+    worker = stack.worker(pool="solo" if killed == "worker" else "prefork")
     stack.wait_for(lambda: (row := job_row(job_id)).state == "running" and row.done > 0, 120,
                    what="the batch under way")
-    worker.kill9()
-    killed = job_row(job_id)
-    assert killed.state == "running" and 0 < killed.done < 3000, stack.logs()
+    if killed == "worker":
+        worker.kill9()
+    else:  # the pool process running the task; its parent re-queues the message
+        (child,) = worker.children()
+        os.kill(child, signal.SIGKILL)
+    killed_row = job_row(job_id)
+    assert killed_row.state == "running" and 0 < killed_row.done < 3000, stack.logs()
 
-    # The unacknowledged message would come back only after Redis' visibility timeout (1 h):
-    # the lease expires in seconds and the sweeper (beat) re-sends the job.
+    # A killed worker's unacknowledged message would come back only after Redis' visibility
+    # timeout (1 h): the lease expires in seconds and the sweeper (beat) re-sends the job.
     stack.beat()
-    stack.worker()
+    if killed == "worker":
+        stack.worker()
     row = stack.wait_for(_state(job_id, "done", "failed"), 120, what="the job finished")
     assert row.state == "done", (row.error, stack.logs())
     assert row.attempts == 2 and row.result["labels"] == 3000
