@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from pathlib import Path
 
 from flask import current_app
@@ -46,7 +48,7 @@ def start(job_id: str) -> Job | None:
     now = utcnow()
     if job is None or job.state in (JobState.DONE, JobState.FAILED) or (
             job.state == JobState.RUNNING and job.heartbeat_at is not None
-            and _aware(job.heartbeat_at) > now - lease()):
+            and _aware(job.heartbeat_at) > now - lease() and not _owner_dead(job.lease_owner)):
         db.session.rollback()
         return None
     if job.attempts >= MAX_ATTEMPTS:
@@ -56,8 +58,24 @@ def start(job_id: str) -> Job | None:
     job.attempts += 1
     job.state = JobState.RUNNING.value
     job.started_at = job.heartbeat_at = now
+    job.lease_owner = f"{socket.gethostname()}:{os.getpid()}"
     db.session.commit()
     return job
+
+
+def _owner_dead(owner: str | None) -> bool:
+    """True only when the attempt's process was on this host and is gone (a pool process
+    killed, its message re-queued by the worker): elsewhere, only the lease can tell."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -116,7 +134,7 @@ def record_failure(job_id: str, message: str, *, final: bool = False) -> bool:
     else:
         job.state = JobState.PENDING.value
         job.sent_at = now  # re-sent by the task's own retry: not the sweeper's until it is late
-    job.heartbeat_at = None
+    job.heartbeat_at = job.lease_owner = None
     db.session.commit()
     return job.state == JobState.PENDING
 

@@ -38,6 +38,25 @@ def test_a_running_job_whose_lease_expired_is_taken_over_and_counted(db):
     assert (row.state, row.attempts) == ("running", 2)
 
 
+def test_a_job_whose_attempt_process_died_on_this_host_is_taken_over_at_once(db):
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    job = _job(db, state="running", attempts=1, heartbeat_at=utcnow(),
+               lease_owner=f"{socket.gethostname()}:{gone.pid}")
+    assert jobs.start(job.id) is not None
+    assert _reload(db, job.id).attempts == 2
+
+
+def test_a_live_lease_held_on_another_host_is_respected(db):
+    job = _job(db, state="running", attempts=1, heartbeat_at=utcnow(),
+               lease_owner="another-host:1")
+    assert jobs.start(job.id) is None
+
+
 def test_the_sweeper_resends_dead_and_unsent_jobs_and_fails_those_out_of_attempts(db):
     dead = _job(db, state="running", attempts=1, heartbeat_at=utcnow() - LONG_AGO)
     poison = _job(db, state="running", attempts=jobs.MAX_ATTEMPTS,

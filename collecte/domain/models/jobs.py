@@ -45,6 +45,9 @@ class Job(Base):
     # The running attempt's lease: renewed while it runs; once it is older than the lease, the
     # worker is taken for dead (kill -9, lost machine) and the sweeper re-sends the job.
     heartbeat_at: Mapped[dt.datetime | None]
+    # host:pid of the process running the attempt: on the same host, a process found dead
+    # frees the job at once (a re-queued message needs not wait for the lease to expire).
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
 
 
 class OutboxMail(Base):
