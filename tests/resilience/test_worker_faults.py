@@ -117,12 +117,25 @@ def test_a_job_that_kills_its_worker_every_time_is_failed_after_the_last_attempt
     for attempt in range(1, MAX_ATTEMPTS + 1):
         worker = stack.worker()
         stack.wait_for(lambda w=worker: w.process.poll() is not None, 120,
-                 what=f"attempt {attempt} killing its worker")
+                       what=f"attempt {attempt} killing its worker")
         assert job_row(job_id).attempts == attempt, stack.logs()
     # A fourth worker: the sweeper (a task too) finds the dead attempt and gives up, or the
     # re-sent message is refused by the attempt counter; either way the worker survives.
     worker = stack.worker()
-    row = stack.wait_for(_state(job_id, "failed"), 60, what="the poison job marked failed")
+    _assert_given_up_and_worker_serves(stack, worker, job_id)
+
+
+def test_a_job_that_kills_its_pool_process_every_time_is_failed_after_the_last_attempt(stack):
+    """Prefork: the worker re-queues the message each time its pool process dies; the
+    attempt counter, not the worker, is what stops the loop. No sweeper is running."""
+    worker = stack.worker(pool="prefork")
+    job = jobs.enqueue(db.session, "collecte.test_kills_its_worker", kind="selftest")
+    db.session.commit()
+    _assert_given_up_and_worker_serves(stack, worker, job.id)
+
+
+def _assert_given_up_and_worker_serves(stack, worker, job_id: str) -> None:
+    row = stack.wait_for(_state(job_id, "failed"), 90, what="the poison job marked failed")
     assert row.attempts == MAX_ATTEMPTS
     assert f"Gave up after {MAX_ATTEMPTS} attempts" in row.error
     after = jobs.enqueue(db.session, "collecte.selftest", kind="selftest", total=2)
