@@ -152,6 +152,19 @@ class Builder:
                                             path=name, sha256="0" * 64, issued_at=utcnow()))
         return Target({"document_id": document.id, "pledge_id": pledge.id}, secret, document)
 
+    def _yearly_document(self, chain, person) -> Target:
+        """A donor's yearly impact report: its organisation's people see it, and those who see
+        everything; an operator's staff see the pledge documents of their pledges only."""
+        secret = _secret("IMPACT")
+        folder = self.data_dir / "documents"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{secret}.pdf").write_bytes(b"%PDF-1.4 " + secret.encode())
+        document = self.make._save(Document(kind="impact_report", pledge_id=None, year=2025,
+                                            donor_id=chain.donor_org.id, number=secret,
+                                            path=f"{secret}.pdf", sha256="0" * 64,
+                                            issued_at=utcnow()))
+        return Target({"document_id": document.id}, secret, document)
+
     def _job(self, chain, person, kind="export-devices", params=None) -> Target:
         """A finished job of the person (own side) or of the other side's same-role user; the
         secret is in its result, never in its URL."""

@@ -33,9 +33,10 @@ class Rule:
     why: str = ""
     refused: frozenset = frozenset()
     logs: tuple = ()
+    also: tuple = ()  # (object type, roles): the same route tried on another kind of object
 
 
-def R(obj, *roles, body=None, other="404", why="", refused=(), logs=()):
+def R(obj, *roles, body=None, other="404", why="", refused=(), logs=(), also=()):
     """`refused`: roles that may see the object but not do this to it: they get a refusal
     that says why (409/422, or a page with the message), and nothing changes. `other`:
     "refused" for calls that take a typed code (pickup code, scanned code) and answer an
@@ -44,7 +45,7 @@ def R(obj, *roles, body=None, other="404", why="", refused=(), logs=()):
     for r in roles:
         flat |= set(r) if isinstance(r, (set, frozenset)) else {r}
     return Rule(obj, frozenset(flat), body, other, why=why, refused=frozenset(refused),
-                logs=tuple(logs))
+                logs=tuple(logs), also=tuple((o, frozenset(r)) for o, r in also))
 
 
 def PUBLIC(why):
@@ -195,9 +196,11 @@ RULES: dict[tuple[str, str], Rule] = {
                                body=transition()),
     ("POST", P + "/cancel"): R("pledge", DONOR, MANAGER, ADMIN, refused={TECH},
                                body=transition("plus besoin")),
-    ("GET", "/api/v1/documents/<int:document_id>/file"): R("document", DONOR, TECH, MANAGER,
-                                                             ADMIN),
-    ("GET", "/donor/documents/<int:document_id>"): R("document", DONOR, TECH, MANAGER, ADMIN),
+    # A pledge's certificate, and a donor's yearly impact report (no pledge: the donor's own).
+    ("GET", "/api/v1/documents/<int:document_id>/file"): R(
+        "document", DONOR, TECH, MANAGER, ADMIN, also=[("yearly_document", {DONOR, ADMIN})]),
+    ("GET", "/donor/documents/<int:document_id>"): R(
+        "document", DONOR, TECH, MANAGER, ADMIN, also=[("yearly_document", {DONOR, ADMIN})]),
     ("GET", "/donor/"): R("pledge", DONOR, ADMIN, why="a list, scoped"),
     ("POST", "/donor/impact"): R(None, DONOR, ADMIN, body=lambda v: {"year": "2025"}),
     ("GET", "/donor/pledges/new"): R(None, DONOR, ADMIN),

@@ -9,6 +9,7 @@ names an object), which keeps the file well under a minute per engine."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -152,8 +153,15 @@ def _names_object(path, args, rule, own: Target, other: Target) -> bool:
 
 
 def _check(matrix, method, path, args, role):
-    engine, builder, clients = matrix
     rule = RULES[(method, path)]
+    _check_one(matrix, method, path, args, role, rule)
+    for obj, roles in rule.also:
+        _check_one(matrix, method, path, args, role,
+                   dataclasses.replace(rule, obj=obj, roles=roles))
+
+
+def _check_one(matrix, method, path, args, role, rule):
+    engine, builder, clients = matrix
     client = clients[role]
     what = f"{role} {method} {path}"
     if role == "anonymous":
