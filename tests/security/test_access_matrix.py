@@ -17,7 +17,7 @@ from flask import g
 
 from collecte import create_app
 from collecte.extensions import db
-from tests.security.matrix_objects import ROLES, Builder, Target, row_state, table_counts
+from tests.security.matrix_objects import ROLES, Target, row_state, table_counts
 from tests.security.matrix_rules import FIXED, RULES
 
 DENIAL_STATUSES = (403, 404)
@@ -45,43 +45,6 @@ def test_every_route_has_a_declared_access_rule():
 def test_no_rule_names_a_route_that_is_gone():
     existing = {(m, p) for m, p, _ in ROUTES}
     assert not [key for key in RULES if key not in existing]
-
-
-# -- the app, the people and their clients: one per engine for the whole module ---------------
-def _matrix(engine, request, tmp_path_factory):
-    from tests.conftest import login, make_app
-    from tests.factories import Factory
-
-    tmp = tmp_path_factory.mktemp(f"matrix-{engine}")
-    sqlite_url = f"sqlite:///{tmp / 'matrix.sqlite'}"
-    url = sqlite_url if engine == "sqlite" else request.getfixturevalue("pg_url")
-    # A server error comes back as a 500 response (and fails the case), not as an exception.
-    app = make_app(url, tmp, PROPAGATE_EXCEPTIONS=False)
-    with app.app_context():
-        make = Factory(db.session)
-        world = make.world()
-        clients = {"anonymous": app.test_client()}
-        for role in ROLES:
-            user = {"donor": world.donor, "technician": world.tech, "social_worker": world.social,
-                    "manager": world.manager, "admin": world.admin}[role]
-            clients[role] = login(app.test_client(), user)
-        yield engine, Builder(make, world, tmp / "data"), clients
-        db.session.remove()
-        if engine == "postgresql":
-            from tests.conftest import _truncate_all
-
-            _truncate_all(url)
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def sqlite_matrix(request, tmp_path_factory):
-    yield from _matrix("sqlite", request, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def postgresql_matrix(request, tmp_path_factory):
-    yield from _matrix("postgresql", request, tmp_path_factory)
 
 
 def _url(path: str, values: dict) -> str:
