@@ -95,7 +95,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # -- devices ---------------------------------------------------------------------------
     ("GET", "/api/v1/devices"): R("device", EVERYONE, why="a list, scoped"),
     ("GET", "/devices"): R("device", EVERYONE, why="a list, scoped"),
-    ("GET", "/find"): R("device", EVERYONE),
+    # The home page's code box: a code out of reach is answered like an unknown one.
+    ("GET", "/find"): R("device", EVERYONE, other="refused", body=lambda v: {"code": v["code"]}),
     ("GET", DEV): R("device", EVERYONE),
     ("GET", "/d/<string:code>"): R("device", EVERYONE),
     ("POST", "/d/<string:code>/move"): R("device", WORKSHOP, refused={DONOR, SOCIAL},

@@ -77,6 +77,8 @@ def _send(client, method: str, path: str, target: Target, rule):
     # The module keeps one app context, so `g` would carry the previous caller's user into
     # the API's authentication check (which runs before conftest's own reset).
     g.pop("_login_user", None)
+    if method == "GET":
+        return client.get(url, query_string=body or {})
     if url.startswith("/api/"):
         if body and any(isinstance(v, tuple) for v in body.values()):
             return client.open(url, method=method, data=body)
@@ -115,6 +117,10 @@ def _assert_refused(client, method, path, target, rule, what, secret_allowed=Fal
             f"{what}: {response.status_code}"
     if target.secret and not secret_allowed:
         assert target.secret not in text, f"{what}: the refusal shows the object's data"
+        # Nor does it send the caller on to the object (as a code box would on success).
+        location = response.headers.get("Location", "")
+        assert not [v for v in target.values.values() if isinstance(v, str) and v in location], \
+            f"{what}: the refusal redirects to the object"
     assert (table_counts(rule.logs), row_state(target.row)) == before, \
         f"{what}: a refused call changed the database"
 
