@@ -9,7 +9,9 @@ from collecte.extensions import db
 from tests.security.matrix_objects import ROLES, Builder
 
 
-def _matrix(engine, request, tmp_path_factory):
+def _matrix(engine, request, tmp_path_factory, auth="session"):
+    """`auth`: "session" (log in through the form) or "bearer" (a token per person, as
+    scanners and integrations call the API)."""
     from tests.conftest import login, make_app
     from tests.factories import Factory
 
@@ -25,7 +27,14 @@ def _matrix(engine, request, tmp_path_factory):
         for role in ROLES:
             user = {"donor": world.donor, "technician": world.tech, "social_worker": world.social,
                     "manager": world.manager, "admin": world.admin}[role]
-            clients[role] = login(app.test_client(), user)
+            if auth == "session":
+                clients[role] = login(app.test_client(), user)
+            else:
+                from collecte.services.users import create_token
+
+                clients[role] = app.test_client()
+                clients[role].environ_base["HTTP_AUTHORIZATION"] = \
+                    f"Bearer {create_token(user, 'matrix')}"
         yield engine, Builder(make, world, tmp / "data"), clients
         db.session.remove()
         if engine == "postgresql":
@@ -42,4 +51,6 @@ def sqlite_matrix(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def postgresql_matrix(request, tmp_path_factory):
-    yield from _matrix("postgresql", request, tmp_path_factory)
+    # The PostgreSQL slice calls the API with bearer tokens: both ways of authenticating meet
+    # the same scoping.
+    yield from _matrix("postgresql", request, tmp_path_factory, auth="bearer")
