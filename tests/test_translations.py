@@ -15,7 +15,10 @@ def test_every_marked_string_has_an_english_translation(tmp_path):
     pybabel = Path(sys.executable).parent / "pybabel"
     subprocess.run([str(pybabel), "-q", "extract",
                     "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "N_", "-k", "lazy_gettext",
-                    "-o", str(template), "collecte", "templates", "workers"],
+                    # babel.cfg's patterns are relative to the root: extracting from "."
+                    # (Babel 2.19 matches them against paths relative to each input folder,
+                    # so "collecte" as input matched nothing and the check passed empty).
+                    "-o", str(template), "."],
                    cwd=ROOT, check=True)
     with template.open("rb") as f:
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
@@ -24,6 +27,7 @@ def test_every_marked_string_has_an_english_translation(tmp_path):
     translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue
                   if m.id and m.string and (m.string if isinstance(m.string, str)
                                             else all(m.string)) and not m.fuzzy}
+    assert len(wanted) > 500, "the extraction found almost nothing: check babel.cfg"
     missing = sorted(wanted - translated)
     assert not missing, f"{len(missing)} strings lack an English translation, e.g. {missing[:5]}"
 

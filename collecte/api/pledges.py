@@ -88,6 +88,9 @@ class PledgeDevices(MethodView):
         return pledge_service.follow_up(current_api_user(), pledge_id)
 
 
+_INVENTORY_FIELDS = {"file", "mapping", "default_kind"}
+
+
 @blp.route("/pledges/<int:pledge_id>/inventory")
 class PledgeInventory(MethodView):
     @blp.response(202, JobAcceptedOut)
@@ -105,6 +108,11 @@ class PledgeInventory(MethodView):
             default_kind = request.form.get("default_kind") or None
         except RequestEntityTooLarge as exc:
             raise import_service.too_large() from exc
+        # Like the JSON schemas: an unknown field (an organisation, a status...) is refused.
+        unknown = sorted((set(request.form) | set(request.files)) - _INVENTORY_FIELDS)
+        if unknown:
+            raise Invalid("Ces champs ne sont pas acceptés : " + ", ".join(unknown) + ".",
+                          errors={name: ["Unknown field."] for name in unknown})
         if upload is None:
             raise Invalid("Envoyez le fichier dans le champ « file ».",
                           errors={"file": ["Obligatoire."]})

@@ -46,8 +46,11 @@ def _http_problem(error: HTTPException):
 
 def domain_problem(error: DomainError, retry_after: int = 30):
     headers = {"Retry-After": str(retry_after)} if error.status in (429, 503) else None
+    # An extra named like a member of the problem itself would clash with it: never let it.
+    extra = {k: v for k, v in error.extra.items()
+             if k not in ("type", "title", "status", "detail", "errors", "headers", "code")}
     return problem_response(error.status, error.title, error.detail, error.code, error.errors,
-                            headers, **error.extra)
+                            headers, **extra)
 
 
 class ProblemApi(Api):

@@ -31,6 +31,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..jobs import enqueue
 from . import impact
+from .access import sees_everything
 from .pledges import get_pledge
 
 TASK = "collecte.issue_document"
@@ -74,9 +75,10 @@ def issue(user: User, pledge_id: int, kind: str) -> Document:
 
 
 def issue_yearly_impact(user: User, donor_id: int, year: int) -> Document:
-    """A donor's impact report for one calendar year (its own, or any for managers)."""
-    if user.role not in ("donor", "manager", "admin") or (
-            user.role == "donor" and user.organisation_id != donor_id):
+    """A donor's impact report for one calendar year: its own, or any for those who see
+    everything (an operator's manager sees the documents of its pledges only)."""
+    if not (sees_everything(user)
+            or (user.role == "donor" and user.organisation_id == donor_id)):
         raise NotFound("Organisation inconnue.")
     if not 2000 <= year <= utcnow().year:
         raise Invalid("Choisissez une année passée ou l'année en cours.",
@@ -184,7 +186,7 @@ def document_file(user: User, document_id: int) -> tuple[Document, Path]:
         raise NotFound("Document inconnu.", code="unknown-document")
     if document.pledge_id:
         get_pledge(user, document.pledge_id)  # 404 when not the user's
-    elif not (user.role in ("manager", "admin") or user.organisation_id == document.donor_id):
+    elif not (sees_everything(user) or user.organisation_id == document.donor_id):
         raise NotFound("Document inconnu.", code="unknown-document")
     if not document.path:
         raise NotFound("Ce document est en cours de préparation.", code="document-pending")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..domain.models import ROLES_BY_ORG_KIND, ApiToken, Organisation, OrgKind, Role, User, utcnow
-from ..errors import Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 
 _hasher = PasswordHasher()
@@ -94,3 +95,84 @@ def revoke_token(user: User, token_id: int) -> None:
         raise NotFound("Jeton inconnu.")
     row.revoked_at = utcnow()
     db.session.commit()
+
+
+# -- managing accounts: who may change whom ---------------------------------------------------
+# A manager edits the accounts of its own organisation; an admin edits everyone's. Admin accounts
+# are held by admins only: a manager neither sees nor changes them and cannot grant the role, no
+# one changes their own role or deactivates themselves, the last active admin stays one, and
+# an admin's e-mail (the key to a password reset) is changed by that admin only.
+
+
+@dataclass
+class UserChanges:
+    """What an account editor may change; organisation, ids and password are not here."""
+
+    name: str
+    email: str
+    role: str
+    is_active: bool
+
+
+def _may_manage(actor: User, target: User) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return (actor.role == Role.MANAGER and target.organisation_id == actor.organisation_id
+            and target.role != Role.ADMIN)
+
+
+def managed_users(actor: User) -> list[User]:
+    """The accounts `actor` may edit (their organisation's for a manager; all for an admin)."""
+    query = select(User).order_by(User.organisation_id, User.email)
+    if actor.role == Role.ADMIN:
+        return list(db.session.scalars(query))
+    if actor.role != Role.MANAGER:
+        raise NotFound("Page inconnue.")
+    return list(db.session.scalars(query.where(User.organisation_id == actor.organisation_id,
+                                               User.role != Role.ADMIN)))
+
+
+def get_managed_user(actor: User, user_id: int) -> User:
+    target = db.session.get(User, user_id)
+    if target is None or actor.role not in (Role.ADMIN, Role.MANAGER) \
+            or not _may_manage(actor, target):
+        raise NotFound("Utilisateur inconnu.", code="unknown-user")
+    return target
+
+
+def _active_admins() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.is_active.is_(True))) or 0
+
+
+def update_user(actor: User, user_id: int, changes: UserChanges) -> User:
+    """Change an account's name, e-mail, role or activity, under the rules above."""
+    target = get_managed_user(actor, user_id)
+    email = changes.email.strip().lower()
+    role_changes = changes.role != target.role
+    errors: dict[str, list[str]] = {}
+    if target.id == actor.id and role_changes:
+        errors["role"] = ["Personne ne change son propre rôle : demandez à un administrateur."]
+    if target.id == actor.id and not changes.is_active:
+        errors["is_active"] = ["Vous ne pouvez pas désactiver votre propre compte."]
+    if role_changes and changes.role == Role.ADMIN and actor.role != Role.ADMIN:
+        errors["role"] = ["Seul un administrateur peut donner le rôle administrateur."]
+    org_kind = OrgKind(target.organisation.kind)
+    if changes.role not in {r.value for r in ROLES_BY_ORG_KIND[org_kind]}:
+        errors.setdefault("role", []).append("Ce rôle n'existe pas dans cette organisation.")
+    if (email != target.email and target.role == Role.ADMIN and target.id != actor.id):
+        errors["email"] = ["Seul le titulaire d'un compte administrateur change son adresse."]
+    if email != target.email and db.session.scalar(select(User.id).where(User.email == email)):
+        errors.setdefault("email", []).append("Cette adresse a déjà un compte.")
+    if errors:
+        raise Invalid("Le compte n'a pas été modifié : voyez les champs signalés.",
+                      code="user-refused", errors=errors)
+    leaves_admins = target.role == Role.ADMIN and target.is_active and (
+        role_changes or not changes.is_active)
+    if leaves_admins and _active_admins() <= 1:
+        raise Conflict("C'est le dernier administrateur actif : nommez-en un autre d'abord.",
+                       code="last-admin")
+    target.name, target.email = changes.name.strip(), email
+    target.role, target.is_active = changes.role, changes.is_active
+    db.session.commit()
+    return target

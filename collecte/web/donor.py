@@ -147,6 +147,8 @@ def transition(pledge_id: int, action: str):
         pledge_service.transition(user, pledge_id, action, reason=request.form.get("reason"),
                                   pickup_at=pickup_at, operator_id=operator)
     except DomainError as error:
+        if error.status == 404:
+            raise  # not theirs: a 404 like any other, not a message on someone's pledge page
         details = [_(m) for ms in (error.errors or {}).values() for m in ms]
         flash(" ".join([_(error.detail)] + details), "error")
     else:
@@ -172,6 +174,8 @@ def upload_inventory(pledge_id: int):
         upload_id = import_service.save_upload(user, pledge_id, form.file.data.filename or "",
                                                form.file.data.read())
     except DomainError as error:
+        if error.status == 404:
+            raise
         flash(error.detail, "error")
         return redirect(url_for("donor.pledge", pledge_id=pledge_id))
     return redirect(url_for("donor.mapping", pledge_id=pledge_id, upload_id=upload_id))
@@ -191,6 +195,8 @@ def mapping(pledge_id: int, upload_id: str):
         preview = import_service.preview(user, pledge_id, upload_id, chosen,
                                          form.default_kind.data or None)
     except DomainError as error:
+        if error.status == 404:
+            raise
         flash(error.detail, "error")
         return redirect(url_for("donor.pledge", pledge_id=pledge_id))
     if request.method == "POST" and request.form.get("go") == "import":
@@ -206,8 +212,10 @@ def mapping(pledge_id: int, upload_id: str):
 def job(pledge_id: int, job_id: str):
     user = require_role("donor", "manager")
     pledge_service.get_pledge(user, pledge_id)
-    return render_template("donor/job.html", job=job_service.get_job(user, job_id),
-                           pledge_id=pledge_id)
+    job = job_service.get_job(user, job_id)
+    if job.kind != "inventory_import" or (job.params or {}).get("pledge_id") != pledge_id:
+        abort(404)  # only this pledge's imports are shown here
+    return render_template("donor/job.html", job=job, pledge_id=pledge_id)
 
 
 @bp.post("/pledges/<int:pledge_id>/documents")
@@ -217,6 +225,8 @@ def issue_document(pledge_id: int):
     try:
         document_service.issue(user, pledge_id, request.form.get("kind", ""))
     except DomainError as error:
+        if error.status == 404:
+            raise
         flash(error.detail, "error")
     else:
         flash(_("Le document est en préparation : il apparaîtra dans la liste dans un instant."),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -24,3 +32,10 @@ class MoveForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Nom du jeton (par exemple : douchette atelier 2)"),
                        validators=[DataRequired(), Length(max=100)])
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[Length(max=200)])
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Rôle"), validators=[DataRequired()])
+    is_active = BooleanField(_l("Compte actif"))

@@ -21,6 +21,7 @@ NAV = [
     ("devices.index", N_("Appareils"), {"donor", "technician", "manager"}),
     ("allocation.rules", N_("Règles d'attribution"),
      {"donor", "technician", "social_worker", "manager"}),
+    ("admin.users", N_("Comptes des utilisateurs"), {"manager"}),
     ("admin.index", N_("Administration"), set()),
 ]
 
