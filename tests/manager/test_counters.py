@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from collecte.domain.models import CounterDelta, CounterTotal, utcnow
-from collecte.services import counters
+from collecte.services import counters, recount
 from tests.manager.walk import NEXT, step
 
 T0 = utcnow() - dt.timedelta(days=400)
@@ -115,6 +115,7 @@ def test_counters_equal_a_full_recount_after_any_sequence_of_moves(db, make, wor
             site = other_site.id if action == "other-site" and to == "received" else None
             devices[index] = step(make, world, device, to, when,
                                   grade="ABC"[days % 3], site_id=site)
+    assert recount.recounted(db.session) == counters.recount(db.session)
     assert counters.check(db.session) == []
 
 
@@ -129,6 +130,7 @@ def test_a_transfer_between_sites_moves_the_stock_without_an_arrival(db, make, w
                               site_id=other.id, occurred_at=T0))
     counters.record_transfer(db.session, device, old_site, other.id, T0)
     db.session.commit()
+    assert recount.recounted(db.session) == counters.recount(db.session)
     assert counters.check(db.session) == []
     entered = sum(v[1] for v in counters.current(db.session).values())
     assert entered == 1
