@@ -140,10 +140,21 @@ def _where(rows, f: Filters, *, period: bool) -> list:
     return clauses
 
 
+SITE_COLUMNS = ("site_id", "operator_id", "grade")
+
+
+def counter_rows_for(f: Filters, *, by_day: bool = True, columns: tuple[str, ...] = ()):
+    """The counter rows a read needs: per site only when it filters or groups by site,
+    operator or grade, else the roll-up per département, kind and stage (about 300 times
+    fewer rows); per day only for periods and run rates, else the all-time totals."""
+    by_site = bool(f.operator_id or f.site_id or set(columns) & set(SITE_COLUMNS))
+    return counters.counter_rows(by_day=by_day, by_site=by_site)
+
+
 def _grouped(f: Filters, columns: tuple[str, ...], values: tuple[str, ...], *, period: bool,
              extra=()) -> list:
     # Days are only needed for a period; "now" and "to date" read the all-time totals.
-    rows = counters.counter_rows(by_day=bool(f.date_to or (period and f.date_from)))
+    rows = counter_rows_for(f, by_day=bool(f.date_to or (period and f.date_from)), columns=columns)
     query = (select(*(rows.c[c] for c in columns),
                     *(func.coalesce(func.sum(rows.c[v]), 0) for v in values))
              .where(*_where(rows, f, period=period), *extra(rows) if extra else ())
@@ -159,7 +170,7 @@ def goal_status(f: Filters, today: dt.date | None = None,
         total = _grouped(replace(f, date_from=None), ("stage",), ("goal",), period=False,
                          extra=lambda r: [r.c.stage == "allocated"])
         count = int(total[0][1]) if total else 0
-    rows = counters.counter_rows()
+    rows = counter_rows_for(f)
     since_30, since_90 = today - dt.timedelta(days=29), today - dt.timedelta(days=89)
     last_30, last_90 = db.session.execute(select(
         func.coalesce(func.sum(case((rows.c.day >= since_30, rows.c.goal), else_=0)), 0),
