@@ -159,6 +159,10 @@ def _grouped(f: Filters, columns: tuple[str, ...], values: tuple[str, ...], *, p
                     *(func.coalesce(func.sum(rows.c[v]), 0) for v in values))
              .where(*_where(rows, f, period=period), *extra(rows) if extra else ())
              .group_by(*(rows.c[c] for c in columns)))
+    return _core(query)
+
+
+def _core(query) -> list:
     return db.session.connection().execute(query).all()  # Core rows: no ORM loading cost
 
 
@@ -172,11 +176,11 @@ def goal_status(f: Filters, today: dt.date | None = None,
         count = int(total[0][1]) if total else 0
     rows = counter_rows_for(f)
     since_30, since_90 = today - dt.timedelta(days=29), today - dt.timedelta(days=89)
-    last_30, last_90 = db.session.execute(select(
+    last_30, last_90 = _core(select(
         func.coalesce(func.sum(case((rows.c.day >= since_30, rows.c.goal), else_=0)), 0),
         func.coalesce(func.sum(rows.c.goal), 0))
         .where(rows.c.stage == "allocated", rows.c.day >= since_90,
-               *_where(rows, replace(f, date_from=None, date_to=today), period=False))).one()
+               *_where(rows, replace(f, date_from=None, date_to=today), period=False)))[0]
     return goal_maths.status(goal_settings(), count, int(last_30), int(last_90), today)
 
 
@@ -230,7 +234,9 @@ def _yield(key, v) -> dict:
 
 def _named_sites(stock: list[dict]) -> list[dict]:
     ids = {row["site_id"] for row in stock if row["site_id"]}
-    names = dict(db.session.execute(select(Site.id, Site.name).where(Site.id.in_(ids))).all()) \
+    # A long IN list costs more to build and bind than reading every site's name (hundreds).
+    query = select(Site.id, Site.name)
+    names = dict(_core(query if len(ids) > 50 else query.where(Site.id.in_(ids)))) \
         if ids else {}
     for row in stock:
         row["site"] = names.get(row["site_id"], "—")
@@ -240,9 +246,9 @@ def _named_sites(stock: list[dict]) -> list[dict]:
 def _territories(by_department: dict) -> dict:
     # The loaded INSEE tables, else the same official files shipped with the code.
     names = {code: name for code, (name, _) in territories.departments().items()}
-    names.update(db.session.execute(select(Department.code, Department.name)).all())
+    names.update(_core(select(Department.code, Department.name)))
     region_names = dict(territories.regions())
-    region_names.update(db.session.execute(select(Region.code, Region.name)).all())
+    region_names.update(_core(select(Region.code, Region.name)))
     departments, regions = [], defaultdict(lambda: {"allocated": 0, "goal": 0, "ready": 0})
     for code, values in sorted(by_department.items()):
         if not any(values.values()):
