@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -333,7 +334,8 @@ def baseline_queries(dialect: str, department: str | None) -> list[str]:
     ]
 
 
-def measure(url: str, runs: int, baseline_runs: int, department: str) -> dict:
+def measure(url: str, runs: int, baseline_runs: int, department: str,
+            details_runs: int = 3) -> dict:
     from collecte import create_app
     from collecte.domain.models import User
     from collecte.extensions import db
@@ -350,16 +352,19 @@ def measure(url: str, runs: int, baseline_runs: int, department: str) -> dict:
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         for label, query, n in (("national", "", runs), ("departement", f"?departement="
                                 f"{department}", runs),
-                                ("national+details", "?details=true", max(runs // 10, 3)),
+                                ("national+details", "?details=true", details_runs),
                                 ("departement+details", f"?departement={department}"
-                                 "&details=true", max(runs // 10, 3))):
+                                 "&details=true", details_runs)):
+            if not n:
+                continue
+            warm_up = 2 if "details" not in label else 1
             timings = []
-            for i in range(n + 2):
+            for i in range(n + warm_up):
                 started = time.perf_counter()
                 response = client.get(f"/api/v1/reports/dashboard{query}")
                 elapsed = (time.perf_counter() - started) * 1000
                 assert response.status_code == 200, response.data[:300]
-                if i >= 2:  # two warm-up calls
+                if i >= warm_up:
                     timings.append(elapsed)
             out[label] = _stats(timings)
         dialect = db.engine.dialect.name
@@ -374,6 +379,44 @@ def measure(url: str, runs: int, baseline_runs: int, department: str) -> dict:
             out[label] = _stats(timings)
         db.engine.dispose()
     return out
+
+
+def explain(url: str, department: str) -> None:
+    """Print EXPLAIN ANALYZE of every statement one dashboard call runs (PostgreSQL)."""
+    from sqlalchemy import event
+
+    from collecte import create_app
+    from collecte.domain.models import User
+    from collecte.extensions import db
+    from collecte.services import dashboard
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "DATA_DIR": tempfile.mkdtemp(), "JOBS_MODE": "record"})
+    with app.app_context():
+        user = db.session.get(User, 1)
+        for label, filters in (("national", dashboard.Filters()),
+                               ("departement", dashboard.Filters(department=department))):
+            seen: list = []
+
+            def record(conn, cursor, statement, parameters, context, executemany, seen=seen):
+                if statement.lstrip().upper().startswith("SELECT"):
+                    seen.append((statement, parameters))
+
+            event.listen(db.engine, "before_cursor_execute", record)
+            started = time.perf_counter()
+            dashboard.dashboard(user, filters, details=False)
+            total = (time.perf_counter() - started) * 1000
+            event.remove(db.engine, "before_cursor_execute", record)
+            print(f"== {label}: {len(seen)} statements, {total:.1f} ms in all", flush=True)
+            with db.engine.connect() as conn:
+                cursor = conn.connection.driver_connection.cursor()
+                for statement, parameters in seen:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                    plan = [r[0] for r in cursor.fetchall()]
+                    print(f"-- {plan[-1].strip()}  | {' '.join(statement.split())[:150]}")
+                    print("   " + "\n   ".join(plan[:-2]) if "--plans" in sys.argv else "",
+                          end="\n" if "--plans" in sys.argv else "")
+        db.engine.dispose()
 
 
 def _stats(timings: list[float]) -> dict:
@@ -392,8 +435,15 @@ def main() -> None:
     parser.add_argument("--sqlite-path", default="/tmp/collecte_bench.sqlite")
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--explain", action="store_true",
+                        help="print EXPLAIN ANALYZE of each statement (add --plans for plans)")
+    parser.add_argument("--plans", action="store_true")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument("--details-runs", type=int, default=3,
+                        help="timed calls with ?details=true (0: skip them)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure this many times (medians of each run are printed)")
     parser.add_argument("--departement", default="75")
     args = parser.parse_args()
     url = f"sqlite:///{args.sqlite_path}" if args.sqlite else args.pg_url
@@ -403,8 +453,14 @@ def main() -> None:
         print("seeded:", seeded, flush=True)
     if args.seed_only:
         return
-    for label, figures in measure(url, args.runs, args.baseline_runs, args.departement).items():
-        print(f"{label:24} {figures}", flush=True)
+    if args.explain:
+        explain(url, args.departement)
+        return
+    for run in range(1, args.repeat + 1):
+        print(f"run {run}/{args.repeat}, load average {os.getloadavg()}", flush=True)
+        for label, figures in measure(url, args.runs, args.baseline_runs, args.departement,
+                                      args.details_runs).items():
+            print(f"{label:24} {figures}", flush=True)
 
 
 if __name__ == "__main__":
