@@ -358,17 +358,22 @@ def measure(url: str, runs: int, baseline_runs: int, department: str,
             if not n:
                 continue
             warm_up = 2 if "details" not in label else 1
-            timings = []
+            timings, cpu = [], []
             for i in range(n + warm_up):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 response = client.get(f"/api/v1/reports/dashboard{query}")
                 elapsed = (time.perf_counter() - started) * 1000
                 assert response.status_code == 200, response.data[:300]
                 if i >= warm_up:
                     timings.append(elapsed)
-            out[label] = _stats(timings)
+                    cpu.append((time.process_time() - cpu_started) * 1000)
+            # CPU time of this process (client, Flask, service, JSON; not the database
+            # server's): what the call costs whatever the other processes do to wall time.
+            out[label] = _stats(timings) | {"cpu_median_ms": round(statistics.median(cpu), 1)}
         dialect = db.engine.dialect.name
         for label, dep in (("baseline national", None), ("baseline departement", department)):
+            if not baseline_runs:
+                continue
             timings = []
             for _ in range(baseline_runs):
                 started = time.perf_counter()

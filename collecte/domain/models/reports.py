@@ -97,9 +97,10 @@ class CounterTerritoryDay(_CounterValues, Base):
     __table_args__ = (
         UniqueConstraint("day", "department_code", "kind", "stage",
                          name="uq_counter_territory_days_key"),
-        # Covering (PostgreSQL): the run-rate windows read the index only.
-        Index("ix_counter_territory_days_stage_day", "stage", "day",
-              postgresql_include=["department_code", "kind", "goal"]),
+        # Covering on both databases (SQLite has no INCLUDE): the run-rate windows read the
+        # index only.
+        Index("ix_counter_territory_days_stage_day", "stage", "day", "department_code", "kind",
+              "goal"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,9 +29,9 @@ def upgrade():
                         name='uq_counter_territory_days_key')
     )
     with op.batch_alter_table('counter_territory_days', schema=None) as batch_op:
-        batch_op.create_index('ix_counter_territory_days_stage_day', ['stage', 'day'],
-                              unique=False,
-                              postgresql_include=['department_code', 'kind', 'goal'])
+        batch_op.create_index('ix_counter_territory_days_stage_day',
+                              ['stage', 'day', 'department_code', 'kind', 'goal'],
+                              unique=False)
 
     op.create_table('counter_territory',
     sa.Column('id', sa.Integer(), nullable=False),
