@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import random
 import statistics
@@ -345,6 +346,7 @@ def measure(url: str, runs: int, baseline_runs: int, department: str,
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tmp,
                       "JOBS_MODE": "record", "RATELIMIT_ENABLED": False, "SERVER_NAME": None})
     out = {}
+    gc.freeze()  # as gunicorn's worker does once the app is built (collecte/gunicorn_conf.py)
     with app.app_context():
         token = create_token(db.session.get(User, 1), "bench")
         db.session.commit()
