@@ -143,7 +143,9 @@ def fold(session: Session) -> int:
     """Move delta rows into the totals, batch by batch; returns how many were folded.
     DELETE ... RETURNING makes "folded" and "deleted" the very same rows."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(0x636F756E74)))  # one fold at a time
+        from .recount import FOLD_LOCK
+
+        session.execute(select(func.pg_advisory_xact_lock(FOLD_LOCK)))  # one fold at a time
     folded = 0
     while True:
         first = session.scalar(select(func.min(CounterDelta.id)))

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from ..domain.goal import RETURN_WINDOW_DAYS
 from ..domain.models.reports import COUNTER_KEY, COUNTER_VALUES, ROLLUP_KEYS
+from ..errors import Conflict
+
+FOLD_LOCK = 0x636F756E74  # the advisory lock `counters.fold()` holds (PostgreSQL)
 
 
 def _graded() -> str:
@@ -151,8 +154,14 @@ def _union(*tables: str, columns: tuple[str, ...]) -> str:
 
 
 def _prepare(session: Session) -> str:
+    """Start the transaction. On PostgreSQL it reads one snapshot throughout (REPEATABLE READ):
+    the events, the deltas and the totals it sees are those of the same instant, whatever the
+    scans and the fold commit meanwhile (a scan commits its event and its deltas together; a
+    fold moves deltas into totals in one transaction)."""
+    session.rollback()
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         session.execute(text("SET LOCAL work_mem = '256MB'"))
     return dialect
 
@@ -191,13 +200,24 @@ def check(session: Session, limit: int = 1000) -> list[str]:
     return problems
 
 
+def _lock_folds(session: Session) -> None:
+    """Keep folds out until the repair commits (not waiting: a fold that committed after this
+    snapshot was taken would make the repair's deletes fail)."""
+    if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": FOLD_LOCK}):
+        session.rollback()
+        raise Conflict("A fold of the counters is running: run the repair again.",
+                       code="fold-running")
+
+
 def repair(session: Session) -> int:
     """Replace every counter by the full recount (in the database); returns the number of
     daily total rows written."""
     dialect = _prepare(session)
     if dialect == "postgresql":
-        # Moves wait at their delta insert until the repair commits: none is lost or doubled.
-        session.execute(text("LOCK TABLE counter_deltas IN EXCLUSIVE MODE"))
+        _lock_folds(session)
+    # Scans go on meanwhile (the recount takes minutes at 20 M events): in this snapshot, the
+    # deltas deleted are exactly those of the events recounted; those committed later stay, to
+    # be folded onto the recount. (SQLite: writers wait for the lock anyway.)
     for table in ("counter_deltas", *ROLLUP_KEYS):
         session.execute(text(f"DELETE FROM {table}"))
     columns = ", ".join(COUNTER_KEY + COUNTER_VALUES)
