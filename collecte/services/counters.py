@@ -1,9 +1,11 @@
 """Dashboard counters kept exact by the stage writer: ±1 delta rows, folded into totals.
 
 Writers only ever INSERT delta rows, in the move's own transaction (no row is a hot spot, see
-DESIGN §4). `fold()` (a beat job) moves them into `counter_totals`; reads add the totals and the
-deltas not folded yet. `recount()` rebuilds the same numbers from `stage_events` and `devices`,
-`check()` compares, `repair()` replaces the counters by the recount.
+DESIGN §4). `fold()` (a beat job) moves them into `counter_totals` and its roll-ups (without the
+day, without the site: `ROLLUPS`); reads add one folded table and the deltas not folded yet.
+`recount()` rebuilds the same numbers from `stage_events` and `devices` (the readable reference;
+`services.recount` does it in SQL), `check()` compares, `repair()` replaces the counters by the
+recount.
 """
 
 from __future__ import annotations
