@@ -20,6 +20,7 @@ from ..domain.goal import RETURN_WINDOW_DAYS
 from ..domain.models import (
     CounterAllTime,
     CounterDelta,
+    CounterNationalDay,
     CounterTerritory,
     CounterTerritoryDay,
     CounterTotal,
@@ -30,9 +31,11 @@ from ..domain.models import (
 )
 from ..domain.models.reports import COUNTER_KEY, COUNTER_VALUES, ROLLUP_KEYS
 
-# Every folded table and the key it keeps; (by_day, by_site) picks the one a read needs.
+# Every folded table and the key it keeps; (by_day, by_site, by_department) picks the one a
+# read needs.
 ROLLUPS = {model: ROLLUP_KEYS[model.__tablename__]
-           for model in (CounterTotal, CounterAllTime, CounterTerritoryDay, CounterTerritory)}
+           for model in (CounterTotal, CounterAllTime, CounterTerritoryDay, CounterTerritory,
+                         CounterNationalDay)}
 _ROLLUP_FOR = {(True, True): CounterTotal, (False, True): CounterAllTime,
                (True, False): CounterTerritoryDay, (False, False): CounterTerritory}
 
@@ -192,11 +195,13 @@ def _upsert(session: Session, model, key_columns: tuple, rows: dict) -> None:
                   for c in COUNTER_VALUES}))
 
 
-def counter_rows(*, by_day: bool = True, by_site: bool = True):
+def counter_rows(*, by_day: bool = True, by_site: bool = True, by_department: bool = True):
     """A selectable of every counter row: a folded table plus the unfolded deltas. Without
     `by_day` the folded part is an all-time roll-up (no `day` column); without `by_site` a
-    roll-up per département, kind and stage (no site, operator or grade columns)."""
-    model = _ROLLUP_FOR[(by_day, by_site)]
+    roll-up per département, kind and stage (no site, operator or grade columns); without
+    `by_site` nor `by_department`, per day, kind and stage only."""
+    model = CounterNationalDay if by_day and not by_site and not by_department \
+        else _ROLLUP_FOR[(by_day, by_site)]
     columns = ROLLUPS[model] + COUNTER_VALUES
     return union_all(select(*(getattr(model, c) for c in columns)),
                      select(*(getattr(CounterDelta, c) for c in columns))).subquery("counters")

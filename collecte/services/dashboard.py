@@ -146,9 +146,11 @@ SITE_COLUMNS = ("site_id", "operator_id", "grade")
 def counter_rows_for(f: Filters, *, by_day: bool = True, columns: tuple[str, ...] = ()):
     """The counter rows a read needs: per site only when it filters or groups by site,
     operator or grade, else the roll-up per département, kind and stage (about 300 times
-    fewer rows); per day only for periods and run rates, else the all-time totals."""
+    fewer rows), or per kind and stage alone for the whole country's days; per day only for
+    periods and run rates, else the all-time totals."""
     by_site = bool(f.operator_id or f.site_id or set(columns) & set(SITE_COLUMNS))
-    return counters.counter_rows(by_day=by_day, by_site=by_site)
+    by_department = f.departments is not None or "department_code" in columns
+    return counters.counter_rows(by_day=by_day, by_site=by_site, by_department=by_department)
 
 
 def _grouped(f: Filters, columns: tuple[str, ...], values: tuple[str, ...], *, period: bool,

@@ -68,6 +68,8 @@ class CounterAllTime(Base):
     __table_args__ = (
         UniqueConstraint(*COUNTER_KEY[1:], name="uq_counter_all_time_key"),
         Index("ix_counter_all_time_department", "department_code"),
+        # The ready stock per site, kind and grade: ~1/6 of the rows.
+        Index("ix_counter_all_time_stage", "stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +127,22 @@ class CounterTerritory(_CounterValues, Base):
     stage: Mapped[str] = mapped_column(String(20))
 
 
+class CounterNationalDay(_CounterValues, Base):
+    """The daily totals per kind and stage only (folded alongside): the whole country's run
+    rates read ~500 rows for 90 days instead of one per département."""
+
+    __tablename__ = "counter_national_days"
+    __table_args__ = (
+        # Stage first: it is also the index of the run-rate windows.
+        UniqueConstraint("stage", "day", "kind", name="uq_counter_national_days_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20))
+
+
 # Every table folded from the deltas, with the key it keeps (a subset of COUNTER_KEY): the
 # other columns are summed away.
 ROLLUP_KEYS = {
@@ -132,6 +150,7 @@ ROLLUP_KEYS = {
     "counter_all_time": COUNTER_KEY[1:],
     "counter_territory_days": ("day", "department_code", "kind", "stage"),
     "counter_territory": ("department_code", "kind", "stage"),
+    "counter_national_days": ("stage", "day", "kind"),
 }
 
 
