@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
+import gc
+import os
 import random
 import statistics
 import sys
@@ -26,16 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from collecte.domain.goal import RETURN_WINDOW_DAYS  # noqa: E402
 from collecte.domain.models import Base  # noqa: E402
+from collecte.domain.models.reports import ROLLUP_KEYS  # noqa: E402
 from collecte.services.counters import GRADED_STAGES  # noqa: E402
 from collecte.services.territories import departments  # noqa: E402
 
 KINDS = ["laptop"] * 5 + ["desktop"] * 2 + ["smartphone"] * 2 + ["tablet", "monitor"]
 PATH = ["received", "diagnosed", "wiped", "refurbished", "checked", "ready", "reserved",
         "allocated"]
-START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 DAYS = 1050  # history spread over ~3 years, ending about now
+START = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=DAYS)
 
 
 def journey(rng: random.Random) -> list[str]:
@@ -51,72 +52,64 @@ def journey(rng: random.Random) -> list[str]:
         return ["pledged"] + PATH[: rng.randint(1, 4)] + [rng.choice(["parts", "recycled"])]
     if r < 0.30:
         return ["pledged"] + PATH[: rng.randint(6, 7)]
-    if r < 0.80:
+    if r < 0.75:
         return ["pledged"] + PATH
     return ["pledged"] + PATH + ["returned"] + PATH  # handed over, returned, handed over again
 
 
 def generate(n_devices: int, sites: list[tuple[int, int, str]], seed: int = 7):
-    """Yield (device row, [event rows]) and fill the counter totals the writer would keep."""
+    """Yield (device row, [event rows]) in Python (the SQLite seed; PostgreSQL draws the same
+    journeys in SQL)."""
     rng = random.Random(seed)
-    totals: dict = {}
-
-    def add(key, stock=0, entered=0, goal=0):
-        v = totals.get(key)
-        if v is None:
-            totals[key] = [stock, entered, goal]
-        else:
-            v[0] += stock
-            v[1] += entered
-            v[2] += goal
-
     event_id = 0
     for device_id in range(1, n_devices + 1):
         kind = rng.choice(KINDS)
         grade = rng.choice("AABBBC")
-        site_id, operator_id, dep = sites[rng.randrange(len(sites))]
+        site_id, operator_id, _dep = sites[rng.randrange(len(sites))]
         stages = journey(rng)
         at = START + dt.timedelta(days=rng.randrange(DAYS - 60), hours=rng.randrange(24))
-        events, previous, old_place = [], None, None
-        allocated_at = None
+        events, previous = [], None
         for stage in stages:
             if previous is not None:
                 at = at + dt.timedelta(days=rng.randint(1, 5), hours=rng.randrange(8))
-            place = (0, operator_id, "") if stage in ("pledged", "cancelled") and (
-                previous in (None, "pledged")) else (site_id, operator_id, dep)
+            no_site = stage in ("pledged", "cancelled") and previous in (None, "pledged")
             event_id += 1
-            events.append((event_id, device_id, previous, stage, place[0] or None, at))
-            day = at.date()
-            if previous is not None:
-                add((day, *old_place, kind, grade if previous in GRADED_STAGES else "",
-                     previous), stock=-1)
-                if previous == "allocated" and stage == "returned" and \
-                        at - allocated_at <= dt.timedelta(days=RETURN_WINDOW_DAYS):
-                    add((allocated_at.date(), *old_place, kind, grade, "allocated"), goal=-1)
-            add((day, *place, kind, grade if stage in GRADED_STAGES else "", stage), stock=1,
-                entered=1, goal=1 if stage == "allocated" else 0)
-            if stage == "allocated":
-                allocated_at = at
-            previous, old_place = stage, place
+            events.append((event_id, device_id, previous, stage, None if no_site else site_id,
+                           at))
+            previous = stage
         final = stages[-1]
         device = (device_id, f"{device_id:09X}", kind, final,
                   grade if final in GRADED_STAGES or final == "allocated" else None,
                   None if final in ("pledged", "cancelled") else site_id, operator_id, at,
-                  2010 + device_id % 12)
+                  2010 + device_id % 12, 52 + device_id % 200)
         yield device, events
-    generate.totals = totals
 
 
-def _csv(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return str(value)
+PG_PATH = "ARRAY[" + ", ".join(f"'{s}'" for s in PATH) + "]"
+PG_KINDS = "ARRAY[" + ", ".join(f"'{k}'" for k in KINDS) + "]"
+# The same journeys as `journey()`, drawn in SQL from two random numbers per device (r, r2);
+# 45 % once through the workshop, 25 % handed over, returned and handed over again: ≈10
+# events per device.
+PG_JOURNEY = f"""CASE
+    WHEN r < 0.03 THEN ARRAY['pledged']
+    WHEN r < 0.05 THEN ARRAY['pledged', 'cancelled']
+    WHEN r < 0.12 THEN ARRAY['pledged'] || ({PG_PATH})[1:1 + floor(r2 * 6)::int]
+    WHEN r < 0.22 THEN ARRAY['pledged'] || ({PG_PATH})[1:1 + floor(r2 * 4)::int]
+                       || CASE WHEN r2 * 100 - floor(r2 * 100) < 0.5 THEN 'parts'
+                               ELSE 'recycled' END
+    WHEN r < 0.30 THEN ARRAY['pledged'] || ({PG_PATH})[1:6 + floor(r2 * 2)::int]
+    WHEN r < 0.75 THEN ARRAY['pledged'] || {PG_PATH}
+    ELSE ARRAY['pledged'] || {PG_PATH} || ARRAY['returned'] || {PG_PATH} END"""
+# Event `o` of a device happens 3 days × (o - 1) after its start plus 0–59 hours: always
+# after the previous one, 13 h to 5.5 days apart.
+PG_AT = ("j.start_at + (o - 1) * interval '3 days' "
+         "+ ((j.device_id::bigint * 7919 + o * 104729) % 60) * interval '1 hour'")
 
 
 def seed_postgres(url: str, n_devices: int) -> dict:
-    import psycopg
+    """Devices and events generated by PostgreSQL itself (generate_series, unnest), then the
+    counters rebuilt by `counters repair` (the recount in SQL): no row crosses to Python."""
+    from collecte.services import recount
 
     admin = make_url(url).set(database="postgres")
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
@@ -127,64 +120,108 @@ def seed_postgres(url: str, n_devices: int) -> dict:
     engine.dispose()
     engine = create_engine(url)
     Base.metadata.create_all(engine)
-    # Load without the event log's indexes and foreign keys, then build them once.
-    event_indexes = [i for i in Base.metadata.tables["stage_events"].indexes]
+    timings = {}
     started = time.perf_counter()
+    # Load without the event log's and devices' indexes and foreign keys, then build them once.
+    indexes = [i for t in ("stage_events", "devices") for i in Base.metadata.tables[t].indexes]
     with engine.begin() as conn:
-        for index in event_indexes:
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+        for index in indexes:
             conn.execute(text(f"DROP INDEX {index.name}"))
-        conn.execute(text("ALTER TABLE stage_events DROP CONSTRAINT IF EXISTS "
-                          "fk_stage_events_device_id_devices"))
+        for table, fk in (("stage_events", "fk_stage_events_device_id_devices"),
+                          ("stage_events", "fk_stage_events_site_id_sites"),
+                          ("devices", "fk_devices_site_id_sites")):
+            conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {fk}"))
         conn.execute(text("ALTER TABLE devices DROP CONSTRAINT uq_devices_code"))
-        sites = _seed_people(conn)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-    n_events = 0
-    # One COPY per connection: devices and events stream side by side on two connections.
-    with psycopg.connect(dsn) as pg_dev, psycopg.connect(dsn) as pg_ev:
-        with pg_dev.cursor().copy(
-                "COPY devices (id, code, kind, stage, grade, site_id, operator_id, "
-                "stage_changed_at, purchase_year, make, model, version, created_at) "
-                "FROM STDIN") as dev_copy, \
-             pg_ev.cursor().copy("COPY stage_events (id, device_id, from_stage, to_stage, "
-                                 "site_id, occurred_at, recorded_at) FROM STDIN") as ev_copy:
-            dev_buf, ev_buf = io.StringIO(), io.StringIO()
-            for device, events in generate(n_devices, sites):
-                dev_buf.write("\t".join(_csv(v) for v in device)
-                              + f"\tLenovo\tT480\t1\t{device[7].isoformat()}\n")
-                for e in events:
-                    ev_buf.write("\t".join(_csv(v) for v in e) + f"\t{e[5].isoformat()}\n")
-                n_events += len(events)
-                if dev_buf.tell() > 4_000_000:
-                    dev_copy.write(dev_buf.getvalue())
-                    dev_buf = io.StringIO()
-                if ev_buf.tell() > 8_000_000:
-                    ev_copy.write(ev_buf.getvalue())
-                    ev_buf = io.StringIO()
-            dev_copy.write(dev_buf.getvalue())
-            ev_copy.write(ev_buf.getvalue())
-        _copy_totals(pg_dev.cursor(), generate.totals)
-    loaded = time.perf_counter() - started
+        _seed_people(conn)
+        conn.execute(text("SELECT setseed(0.42)"))
+        conn.execute(text(f"""
+            CREATE UNLOGGED TABLE bench_journeys AS
+            SELECT j.*, {PG_JOURNEY} AS stages FROM (
+                SELECT g AS device_id,
+                       ({PG_KINDS})[1 + floor(random() * {len(KINDS)})::int] AS kind,
+                       (ARRAY['A', 'A', 'B', 'B', 'B', 'C'])[1 + floor(random() * 6)::int]
+                           AS grade,
+                       1 + floor(random() * 300)::int AS site_id,
+                       random() AS r, random() AS r2,
+                       now() - interval '{DAYS} days'
+                           + random() * interval '{DAYS - 60} days' AS start_at
+                FROM generate_series(1, :n) g) j"""), {"n": n_devices})
+        timings["journeys_s"] = time.perf_counter() - started
+        graded = ", ".join(f"'{s}'" for s in sorted(GRADED_STAGES | {"allocated"}))
+        conn.execute(text(f"""
+            INSERT INTO devices (id, code, kind, stage, grade, site_id, operator_id, donor_id,
+                                 stage_changed_at, purchase_year, make, model, version,
+                                 created_at)
+            SELECT j.device_id, upper(lpad(to_hex(j.device_id), 9, '0')), j.kind, last.stage,
+                   CASE WHEN last.stage IN ({graded}) THEN j.grade END,
+                   CASE WHEN last.stage IN ('pledged', 'cancelled') THEN NULL
+                        ELSE j.site_id END,
+                   s.operator_id, 52 + j.device_id % 200,
+                   {PG_AT.replace('o - 1', 'last.o - 1').replace('o * ', 'last.o * ')},
+                   2010 + j.device_id % 12, 'Lenovo', 'T480', 1, j.start_at
+            FROM bench_journeys j JOIN sites s ON s.id = j.site_id
+            CROSS JOIN LATERAL (SELECT array_length(j.stages, 1) AS o,
+                                       j.stages[array_length(j.stages, 1)] AS stage) last"""))
+        timings["devices_s"] = time.perf_counter() - started
+        conn.execute(text(f"""
+            INSERT INTO stage_events (id, device_id, from_stage, to_stage, site_id,
+                                      occurred_at, recorded_at)
+            SELECT j.device_id * 20 + o, j.device_id, j.stages[o - 1], stage,
+                   CASE WHEN stage IN ('pledged', 'cancelled')
+                             AND (o = 1 OR j.stages[o - 1] = 'pledged') THEN NULL
+                        ELSE j.site_id END,
+                   {PG_AT}, {PG_AT}
+            FROM bench_journeys j CROSS JOIN LATERAL unnest(j.stages) WITH ORDINALITY
+                AS u(stage, o)"""))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('stage_events', 'id'), "
+                          "(SELECT max(id) FROM stage_events))"))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('devices', 'id'), "
+                          "(SELECT max(id) FROM devices))"))
+        conn.execute(text("DROP TABLE bench_journeys"))
+        timings["events_s"] = time.perf_counter() - started
     with engine.begin() as conn:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
         conn.execute(text("ALTER TABLE devices ADD CONSTRAINT uq_devices_code UNIQUE (code)"))
-        conn.execute(text("ALTER TABLE stage_events ADD CONSTRAINT "
-                          "fk_stage_events_device_id_devices FOREIGN KEY (device_id) "
-                          "REFERENCES devices (id)"))
-        for index in event_indexes:
+        for table, fk, column, target in (
+                ("stage_events", "fk_stage_events_device_id_devices", "device_id", "devices"),
+                ("stage_events", "fk_stage_events_site_id_sites", "site_id", "sites"),
+                ("devices", "fk_devices_site_id_sites", "site_id", "sites")):
+            conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {fk} FOREIGN KEY "
+                              f"({column}) REFERENCES {target} (id)"))
+        for index in indexes:
             index.create(conn)
-        for table in ("devices", "stage_events", "counter_totals", "counter_all_time"):
-            conn.execute(text(f"ANALYZE {table}"))
+    timings["indexes_s"] = time.perf_counter() - started
+    with engine.connect() as conn:
+        from sqlalchemy.orm import Session
+
+        with Session(conn) as session:
+            totals = recount.repair(session)
+        conn.commit()
+    timings["counters_s"] = time.perf_counter() - started
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("devices", "stage_events", *ROLLUP_KEYS, "counter_deltas"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
+        counts = conn.execute(text("SELECT (SELECT count(*) FROM devices), "
+                                   "(SELECT count(*) FROM stage_events)")).one()
+        size = conn.execute(text("SELECT pg_size_pretty(pg_database_size(current_database()))"
+                                 )).scalar()
     engine.dispose()
-    return {"devices": n_devices, "events": n_events, "load_s": loaded,
-            "total_s": time.perf_counter() - started, "totals": len(generate.totals)}
+    return {"devices": counts[0], "events": counts[1], "counter_totals": totals,
+            "database": size, **{k: round(v, 1) for k, v in timings.items()},
+            "total_s": round(time.perf_counter() - started, 1)}
 
 
 def _seed_people(conn) -> list[tuple[int, int, str]]:
-    """50 operators with 300 sites across the départements, one national manager."""
+    """50 operators with 300 sites across the départements, 200 donors, one national
+    manager."""
     codes = sorted(departments())
     conn.execute(text("INSERT INTO organisations (id, kind, name, is_approved) VALUES "
                       "(1, 'coordinator', 'Coordination nationale', true)"))
     conn.execute(text("INSERT INTO organisations (id, kind, name, is_approved) SELECT g, "
                       "'workshop_operator', 'Atelier ' || g, true FROM generate_series(2, 51) g"))
+    conn.execute(text("INSERT INTO organisations (id, kind, name, is_approved) SELECT g, "
+                      "'donor_company', 'Donateur ' || g, true FROM generate_series(52, 251) g"))
     sites = []
     for site_id in range(1, 301):
         operator_id, dep = 2 + site_id % 50, codes[site_id % len(codes)]
@@ -196,23 +233,6 @@ def _seed_people(conn) -> list[tuple[int, int, str]]:
                       "organisation_id, is_active) VALUES (1, 'bench@example.org', 'Bench', "
                       "'x', 'manager', 1, true)"))
     return sites
-
-
-def _copy_totals(cur, totals: dict) -> None:
-    all_time: dict = {}
-    with cur.copy("COPY counter_totals (day, site_id, operator_id, department_code, kind, "
-                  "grade, stage, stock, entered, goal) FROM STDIN") as copy:
-        for key, v in totals.items():
-            if any(v):
-                copy.write_row((*key, *v))
-            a = all_time.setdefault(key[1:], [0, 0, 0])
-            for i in range(3):
-                a[i] += v[i]
-    with cur.copy("COPY counter_all_time (site_id, operator_id, department_code, kind, grade, "
-                  "stage, stock, entered, goal) FROM STDIN") as copy:
-        for key, v in all_time.items():
-            if any(v):
-                copy.write_row((*key, *v))
 
 
 def seed_sqlite(path: Path, n_devices: int) -> dict:
@@ -233,6 +253,9 @@ def seed_sqlite(path: Path, n_devices: int) -> dict:
     conn.executemany("INSERT INTO organisations (id, kind, name, is_approved, created_at) "
                      "VALUES (?, 'workshop_operator', ?, 1, '2025-01-01 00:00:00')",
                      [(o, f"Atelier {o}") for o in range(2, 52)])
+    conn.executemany("INSERT INTO organisations (id, kind, name, is_approved, created_at) "
+                     "VALUES (?, 'donor_company', ?, 1, '2025-01-01 00:00:00')",
+                     [(o, f"Donateur {o}") for o in range(52, 252)])
     conn.executemany("INSERT INTO sites (id, operator_id, name, address, department_code, "
                      "created_at) VALUES (?, ?, ?, '', ?, '2025-01-01 00:00:00')",
                      [(s, o, f"Site {s}", d) for s, o, d in sites])
@@ -256,29 +279,27 @@ def seed_sqlite(path: Path, n_devices: int) -> dict:
             devices, events = [], []
     n_events += len(events)
     _flush_sqlite(conn, devices, events)
-    all_time: dict = {}
-    for key, v in generate.totals.items():
-        a = all_time.setdefault(key[1:], [0, 0, 0])
-        for i in range(3):
-            a[i] += v[i]
-    conn.executemany("INSERT INTO counter_totals (day, site_id, operator_id, department_code, "
-                     "kind, grade, stage, stock, entered, goal) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                     [(k[0].isoformat(), *k[1:], *v) for k, v in generate.totals.items()
-                      if any(v)])
-    conn.executemany("INSERT INTO counter_all_time (site_id, operator_id, department_code, kind,"
-                     " grade, stage, stock, entered, goal) VALUES (?,?,?,?,?,?,?,?,?)",
-                     [(*k, *v) for k, v in all_time.items() if any(v)])
     conn.commit()
-    conn.execute("ANALYZE")
     conn.close()
-    return {"devices": n_devices, "events": n_events, "total_s": time.perf_counter() - started,
-            "totals": len(generate.totals)}
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as sa_conn:
+        from sqlalchemy.orm import Session
+
+        from collecte.services import recount
+
+        with Session(sa_conn) as session:
+            totals = recount.repair(session)
+        sa_conn.commit()
+        sa_conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return {"devices": n_devices, "events": n_events, "counter_totals": totals,
+            "total_s": round(time.perf_counter() - started, 1)}
 
 
 def _flush_sqlite(conn, devices, events) -> None:
     conn.executemany("INSERT INTO devices (id, code, kind, stage, grade, site_id, operator_id, "
-                     "stage_changed_at, purchase_year, make, model, version, created_at) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", devices)
+                     "stage_changed_at, purchase_year, donor_id, make, model, version, "
+                     "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", devices)
     conn.executemany("INSERT INTO stage_events (id, device_id, from_stage, to_stage, site_id, "
                      "occurred_at, recorded_at) VALUES (?,?,?,?,?,?,?)", events)
 
@@ -314,7 +335,8 @@ def baseline_queries(dialect: str, department: str | None) -> list[str]:
     ]
 
 
-def measure(url: str, runs: int, baseline_runs: int, department: str) -> dict:
+def measure(url: str, runs: int, baseline_runs: int, department: str,
+            details_runs: int = 3) -> dict:
     from collecte import create_app
     from collecte.domain.models import User
     from collecte.extensions import db
@@ -324,6 +346,7 @@ def measure(url: str, runs: int, baseline_runs: int, department: str) -> dict:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tmp,
                       "JOBS_MODE": "record", "RATELIMIT_ENABLED": False, "SERVER_NAME": None})
     out = {}
+    gc.freeze()  # as gunicorn's worker does once the app is built (collecte/gunicorn_conf.py)
     with app.app_context():
         token = create_token(db.session.get(User, 1), "bench")
         db.session.commit()
@@ -331,20 +354,28 @@ def measure(url: str, runs: int, baseline_runs: int, department: str) -> dict:
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         for label, query, n in (("national", "", runs), ("departement", f"?departement="
                                 f"{department}", runs),
-                                ("national+details", "?details=true", max(runs // 10, 3)),
+                                ("national+details", "?details=true", details_runs),
                                 ("departement+details", f"?departement={department}"
-                                 "&details=true", max(runs // 10, 3))):
-            timings = []
-            for i in range(n + 2):
-                started = time.perf_counter()
+                                 "&details=true", details_runs)):
+            if not n:
+                continue
+            warm_up = 2 if "details" not in label else 1
+            timings, cpu = [], []
+            for i in range(n + warm_up):
+                started, cpu_started = time.perf_counter(), time.process_time()
                 response = client.get(f"/api/v1/reports/dashboard{query}")
                 elapsed = (time.perf_counter() - started) * 1000
                 assert response.status_code == 200, response.data[:300]
-                if i >= 2:  # two warm-up calls
+                if i >= warm_up:
                     timings.append(elapsed)
-            out[label] = _stats(timings)
+                    cpu.append((time.process_time() - cpu_started) * 1000)
+            # CPU time of this process (client, Flask, service, JSON; not the database
+            # server's): what the call costs whatever the other processes do to wall time.
+            out[label] = _stats(timings) | {"cpu_median_ms": round(statistics.median(cpu), 1)}
         dialect = db.engine.dialect.name
         for label, dep in (("baseline national", None), ("baseline departement", department)):
+            if not baseline_runs:
+                continue
             timings = []
             for _ in range(baseline_runs):
                 started = time.perf_counter()
@@ -355,6 +386,44 @@ def measure(url: str, runs: int, baseline_runs: int, department: str) -> dict:
             out[label] = _stats(timings)
         db.engine.dispose()
     return out
+
+
+def explain(url: str, department: str) -> None:
+    """Print EXPLAIN ANALYZE of every statement one dashboard call runs (PostgreSQL)."""
+    from sqlalchemy import event
+
+    from collecte import create_app
+    from collecte.domain.models import User
+    from collecte.extensions import db
+    from collecte.services import dashboard
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "DATA_DIR": tempfile.mkdtemp(), "JOBS_MODE": "record"})
+    with app.app_context():
+        user = db.session.get(User, 1)
+        for label, filters in (("national", dashboard.Filters()),
+                               ("departement", dashboard.Filters(department=department))):
+            seen: list = []
+
+            def record(conn, cursor, statement, parameters, context, executemany, seen=seen):
+                if statement.lstrip().upper().startswith("SELECT"):
+                    seen.append((statement, parameters))
+
+            event.listen(db.engine, "before_cursor_execute", record)
+            started = time.perf_counter()
+            dashboard.dashboard(user, filters, details=False)
+            total = (time.perf_counter() - started) * 1000
+            event.remove(db.engine, "before_cursor_execute", record)
+            print(f"== {label}: {len(seen)} statements, {total:.1f} ms in all", flush=True)
+            with db.engine.connect() as conn:
+                cursor = conn.connection.driver_connection.cursor()
+                for statement, parameters in seen:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                    plan = [r[0] for r in cursor.fetchall()]
+                    print(f"-- {plan[-1].strip()}  | {' '.join(statement.split())[:150]}")
+                    print("   " + "\n   ".join(plan[:-2]) if "--plans" in sys.argv else "",
+                          end="\n" if "--plans" in sys.argv else "")
+        db.engine.dispose()
 
 
 def _stats(timings: list[float]) -> dict:
@@ -372,8 +441,16 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--sqlite-path", default="/tmp/collecte_bench.sqlite")
     parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--explain", action="store_true",
+                        help="print EXPLAIN ANALYZE of each statement (add --plans for plans)")
+    parser.add_argument("--plans", action="store_true")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument("--details-runs", type=int, default=3,
+                        help="timed calls with ?details=true (0: skip them)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure this many times (medians of each run are printed)")
     parser.add_argument("--departement", default="75")
     args = parser.parse_args()
     url = f"sqlite:///{args.sqlite_path}" if args.sqlite else args.pg_url
@@ -381,8 +458,16 @@ def main() -> None:
         seeded = (seed_sqlite(Path(args.sqlite_path), args.devices) if args.sqlite
                   else seed_postgres(args.pg_url, args.devices))
         print("seeded:", seeded, flush=True)
-    for label, figures in measure(url, args.runs, args.baseline_runs, args.departement).items():
-        print(f"{label:24} {figures}", flush=True)
+    if args.seed_only:
+        return
+    if args.explain:
+        explain(url, args.departement)
+        return
+    for run in range(1, args.repeat + 1):
+        print(f"run {run}/{args.repeat}, load average {os.getloadavg()}", flush=True)
+        for label, figures in measure(url, args.runs, args.baseline_runs, args.departement,
+                                      args.details_runs).items():
+            print(f"{label:24} {figures}", flush=True)
 
 
 if __name__ == "__main__":

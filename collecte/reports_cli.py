@@ -57,6 +57,10 @@ def counters_check() -> None:
 @counters_group.command("repair")
 def counters_repair() -> None:
     """Rebuild every counter from the devices and stage_events tables."""
+    from .errors import Conflict
     from .services import counters
 
-    click.echo(f"{counters.repair(db.session)} counter rows rebuilt.")
+    try:
+        click.echo(f"{counters.repair(db.session)} counter rows rebuilt.")
+    except Conflict as error:
+        raise click.ClickException(error.detail) from error

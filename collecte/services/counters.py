@@ -1,31 +1,43 @@
 """Dashboard counters kept exact by the stage writer: ±1 delta rows, folded into totals.
 
 Writers only ever INSERT delta rows, in the move's own transaction (no row is a hot spot, see
-DESIGN §4). `fold()` (a beat job) moves them into `counter_totals`; reads add the totals and the
-deltas not folded yet. `recount()` rebuilds the same numbers from `stage_events` and `devices`,
-`check()` compares, `repair()` replaces the counters by the recount.
+DESIGN §4). `fold()` (a beat job) moves them into `counter_totals` and its roll-ups (without the
+day, without the site: `ROLLUPS`); reads add one folded table and the deltas not folded yet.
+`recount()` rebuilds the same numbers from `stage_events` and `devices` (the readable reference;
+`services.recount` does it in SQL), `check()` compares, `repair()` replaces the counters by the
+recount.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Date, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import delete, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from ..domain.goal import RETURN_WINDOW_DAYS
 from ..domain.models import (
     CounterAllTime,
     CounterDelta,
+    CounterNationalDay,
+    CounterTerritory,
+    CounterTerritoryDay,
     CounterTotal,
     Device,
     Site,
     StageEvent,
     utcnow,
 )
-from ..domain.models.reports import COUNTER_KEY, COUNTER_VALUES
+from ..domain.models.reports import COUNTER_KEY, COUNTER_VALUES, ROLLUP_KEYS
+
+# Every folded table and the key it keeps; (by_day, by_site, by_department) picks the one a
+# read needs.
+ROLLUPS = {model: ROLLUP_KEYS[model.__tablename__]
+           for model in (CounterTotal, CounterAllTime, CounterTerritoryDay, CounterTerritory,
+                         CounterNationalDay)}
+_ROLLUP_FOR = {(True, True): CounterTotal, (False, True): CounterAllTime,
+               (True, False): CounterTerritoryDay, (False, False): CounterTerritory}
 
 # Stages whose counter rows carry the device's grade (it is set on the way to `checked`).
 GRADED_STAGES = frozenset({"checked", "ready", "reserved", "allocated"})
@@ -136,7 +148,9 @@ def fold(session: Session) -> int:
     """Move delta rows into the totals, batch by batch; returns how many were folded.
     DELETE ... RETURNING makes "folded" and "deleted" the very same rows."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(0x636F756E74)))  # one fold at a time
+        from .recount import FOLD_LOCK
+
+        session.execute(select(func.pg_advisory_xact_lock(FOLD_LOCK)))  # one fold at a time
     folded = 0
     while True:
         first = session.scalar(select(func.min(CounterDelta.id)))
@@ -155,14 +169,15 @@ def fold(session: Session) -> int:
 
 
 def _upsert_totals(session: Session, rows: dict) -> None:
-    """Add `rows` to the daily totals and to the all-time totals."""
+    """Add `rows` (full keys) to the daily totals and to every roll-up."""
     if not rows:
         return
-    all_time: dict = {}
-    for key, values in rows.items():
-        _add(all_time, key[1:], *values)
-    _upsert(session, CounterTotal, COUNTER_KEY, rows)
-    _upsert(session, CounterAllTime, COUNTER_KEY[1:], all_time)
+    for model, key_columns in ROLLUPS.items():
+        picked = [COUNTER_KEY.index(c) for c in key_columns]
+        grouped: dict = {}
+        for key, values in rows.items():
+            _add(grouped, tuple(key[i] for i in picked), *values)
+        _upsert(session, model, key_columns, grouped)
 
 
 def _upsert(session: Session, model, key_columns: tuple, rows: dict) -> None:
@@ -180,17 +195,16 @@ def _upsert(session: Session, model, key_columns: tuple, rows: dict) -> None:
                   for c in COUNTER_VALUES}))
 
 
-def counter_rows(*, by_day: bool = True):
-    """A selectable of every counter row: folded totals plus unfolded deltas. Without `by_day`
-    the folded part comes from the all-time totals (its `day` is NULL: no day filter then)."""
-    columns = COUNTER_KEY + COUNTER_VALUES
-    if by_day:
-        folded = select(*(getattr(CounterTotal, c) for c in columns))
-    else:
-        folded = select(literal(None, Date).label("day"),
-                        *(getattr(CounterAllTime, c) for c in columns[1:]))
-    return union_all(folded, select(*(getattr(CounterDelta, c) for c in columns))
-                     ).subquery("counters")
+def counter_rows(*, by_day: bool = True, by_site: bool = True, by_department: bool = True):
+    """A selectable of every counter row: a folded table plus the unfolded deltas. Without
+    `by_day` the folded part is an all-time roll-up (no `day` column); without `by_site` a
+    roll-up per département, kind and stage (no site, operator or grade columns); without
+    `by_site` nor `by_department`, per day, kind and stage only."""
+    model = CounterNationalDay if by_day and not by_site and not by_department \
+        else _ROLLUP_FOR[(by_day, by_site)]
+    columns = ROLLUPS[model] + COUNTER_VALUES
+    return union_all(select(*(getattr(model, c) for c in columns)),
+                     select(*(getattr(CounterDelta, c) for c in columns))).subquery("counters")
 
 
 def current(session: Session) -> dict[Key, list[int]]:
@@ -205,14 +219,6 @@ def current(session: Session) -> dict[Key, list[int]]:
         if any(values):
             out[(_day(row[0]), *row[1:len(COUNTER_KEY)])] = values
     return out
-
-
-def _all_time(session: Session) -> dict:
-    rows = counter_rows(by_day=False)
-    result = session.execute(select(*(rows.c[c] for c in COUNTER_KEY[1:]),
-                                    *(func.sum(rows.c[c]) for c in COUNTER_VALUES))
-                             .group_by(*(rows.c[c] for c in COUNTER_KEY[1:])))
-    return {tuple(r[:6]): [int(v or 0) for v in r[6:]] for r in result if any(r[6:])}
 
 
 def recount(session: Session) -> dict[Key, list[int]]:
@@ -248,55 +254,15 @@ def recount(session: Session) -> dict[Key, list[int]]:
     return {k: v for k, v in rows.items() if any(v)}
 
 
-def stock_by_place(session: Session) -> dict[tuple, int]:
-    """Devices per (site, operator, kind, stage) straight from the devices table."""
-    rows = session.execute(select(func.coalesce(Device.site_id, 0), Device.kind, Device.stage,
-                                  func.coalesce(Site.operator_id, Device.operator_id, 0),
-                                  func.count())
-                           .outerjoin(Site, Site.id == Device.site_id)
-                           .group_by(Device.site_id, Device.kind, Device.stage,
-                                     Site.operator_id, Device.operator_id))
-    out: dict = defaultdict(int)
-    for site_id, kind, stage, operator_id, n in rows:
-        out[(site_id, operator_id, kind, stage)] += n
-    return dict(out)
-
-
 def check(session: Session) -> list[str]:
     """Differences between the counters and a full recount (empty when they agree)."""
-    problems = []
-    have, want = current(session), recount(session)
-    for key in sorted(set(have) | set(want), key=repr):
-        if have.get(key) != want.get(key):
-            problems.append(f"{key}: counters {have.get(key)} ≠ recount {want.get(key)}")
-    stock: dict = defaultdict(int)
-    for (_, site_id, operator_id, _dep, kind, _grade, stage), v in have.items():
-        stock[(site_id, operator_id, kind, stage)] += v[0]
-    all_time: dict = defaultdict(lambda: [0, 0, 0])
-    for key, values in have.items():
-        for i, v in enumerate(values):
-            all_time[key[1:]][i] += v
-    for key, values in _all_time(session).items():
-        if list(all_time.get(key, [0, 0, 0])) != values:
-            problems.append(f"{key}: all-time totals {values} ≠ daily {all_time.get(key)}")
-    devices = stock_by_place(session)
-    for key in set(devices) | {k for k, v in stock.items() if v}:
-        if stock.get(key, 0) != devices.get(key, 0):
-            problems.append(f"{key}: counted stock {stock.get(key, 0)} ≠ devices "
-                            f"{devices.get(key, 0)}")
-    session.rollback()
-    return problems
+    from . import recount as full
+
+    return full.check(session)
 
 
 def repair(session: Session) -> int:
     """Replace every counter by the full recount; returns the number of total rows written."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Moves wait at their delta insert until the repair commits: none is lost or doubled.
-        session.execute(text("LOCK TABLE counter_deltas IN EXCLUSIVE MODE"))
-    rows = recount(session)
-    session.execute(delete(CounterDelta))
-    session.execute(delete(CounterTotal))
-    session.execute(delete(CounterAllTime))
-    _upsert_totals(session, rows)
-    session.commit()
-    return len(rows)
+    from . import recount as full
+
+    return full.repair(session)

@@ -140,14 +140,31 @@ def _where(rows, f: Filters, *, period: bool) -> list:
     return clauses
 
 
+SITE_COLUMNS = ("site_id", "operator_id", "grade")
+
+
+def counter_rows_for(f: Filters, *, by_day: bool = True, columns: tuple[str, ...] = ()):
+    """The counter rows a read needs: per site only when it filters or groups by site,
+    operator or grade, else the roll-up per département, kind and stage (about 300 times
+    fewer rows), or per kind and stage alone for the whole country's days; per day only for
+    periods and run rates, else the all-time totals."""
+    by_site = bool(f.operator_id or f.site_id or set(columns) & set(SITE_COLUMNS))
+    by_department = f.departments is not None or "department_code" in columns
+    return counters.counter_rows(by_day=by_day, by_site=by_site, by_department=by_department)
+
+
 def _grouped(f: Filters, columns: tuple[str, ...], values: tuple[str, ...], *, period: bool,
              extra=()) -> list:
     # Days are only needed for a period; "now" and "to date" read the all-time totals.
-    rows = counters.counter_rows(by_day=bool(f.date_to or (period and f.date_from)))
+    rows = counter_rows_for(f, by_day=bool(f.date_to or (period and f.date_from)), columns=columns)
     query = (select(*(rows.c[c] for c in columns),
                     *(func.coalesce(func.sum(rows.c[v]), 0) for v in values))
              .where(*_where(rows, f, period=period), *extra(rows) if extra else ())
              .group_by(*(rows.c[c] for c in columns)))
+    return _core(query)
+
+
+def _core(query) -> list:
     return db.session.connection().execute(query).all()  # Core rows: no ORM loading cost
 
 
@@ -159,13 +176,13 @@ def goal_status(f: Filters, today: dt.date | None = None,
         total = _grouped(replace(f, date_from=None), ("stage",), ("goal",), period=False,
                          extra=lambda r: [r.c.stage == "allocated"])
         count = int(total[0][1]) if total else 0
-    rows = counters.counter_rows()
+    rows = counter_rows_for(f)
     since_30, since_90 = today - dt.timedelta(days=29), today - dt.timedelta(days=89)
-    last_30, last_90 = db.session.execute(select(
+    last_30, last_90 = _core(select(
         func.coalesce(func.sum(case((rows.c.day >= since_30, rows.c.goal), else_=0)), 0),
         func.coalesce(func.sum(rows.c.goal), 0))
         .where(rows.c.stage == "allocated", rows.c.day >= since_90,
-               *_where(rows, replace(f, date_from=None, date_to=today), period=False))).one()
+               *_where(rows, replace(f, date_from=None, date_to=today), period=False)))[0]
     return goal_maths.status(goal_settings(), count, int(last_30), int(last_90), today)
 
 
@@ -198,17 +215,20 @@ def summary(f: Filters) -> dict:
         by_department[dep or ""]["allocated"] += int(entered)
         by_department[dep or ""]["goal"] += int(goal_n)
     pipeline = {k: v for k, v in pipeline.items() if v}
-    stock = []
-    for site, dep, kind, grade, n in _grouped(f, ("site_id", "department_code", "kind", "grade"),
-                                              ("stock",), period=False,
-                                              extra=lambda r: [r.c.stage == "ready"]):
-        if n:
-            stock.append({"site_id": site, "kind": kind, "grade": grade or None,
-                          "count": int(n)})
-            by_department[dep or ""]["ready"] += int(n)
-    return {"funnel": funnel, "pipeline": pipeline, "stock": _named_sites(stock),
+    ready = _grouped(f, ("site_id", "department_code", "kind", "grade"), ("stock",),
+                     period=False, extra=lambda r: [r.c.stage == "ready"])
+    for dep, n in _sum_by_department(ready):
+        by_department[dep]["ready"] += n
+    return {"funnel": funnel, "pipeline": pipeline, "stock": _named_sites(ready),
             "yield_by_kind": [_yield(kind, v) for kind, v in sorted(outcomes.items())],
             "by_department": _territories(by_department), "goal_to_date": goal_to_date}
+
+
+def _sum_by_department(ready: list) -> list[tuple[str, int]]:
+    totals: dict = {}
+    for _site, dep, _kind, _grade, n in ready:
+        totals[dep or ""] = totals.get(dep or "", 0) + int(n)
+    return list(totals.items())
 
 
 def _yield(key, v) -> dict:
@@ -217,21 +237,26 @@ def _yield(key, v) -> dict:
             "share": v["reusable"] / done if done else None}
 
 
-def _named_sites(stock: list[dict]) -> list[dict]:
-    ids = {row["site_id"] for row in stock if row["site_id"]}
-    names = dict(db.session.execute(select(Site.id, Site.name).where(Site.id.in_(ids))).all()) \
+def _named_sites(ready: list) -> list[dict]:
+    """Rows (site_id, département, kind, grade, count) as the stock table, ordered by site
+    name, kind and grade. (A national view has ~4,500 of them: built as tuples, sorted once.)"""
+    ids = {site for site, _dep, _kind, _grade, n in ready if site and n}
+    # A long IN list costs more to build and bind than reading every site's name (hundreds).
+    query = select(Site.id, Site.name)
+    names = dict(_core(query if len(ids) > 50 else query.where(Site.id.in_(ids)))) \
         if ids else {}
-    for row in stock:
-        row["site"] = names.get(row["site_id"], "—")
-    return sorted(stock, key=lambda r: (r["site"], r["kind"], r["grade"] or ""))
+    rows = sorted((names.get(site, "—"), kind, grade or "", site, int(n))
+                  for site, _dep, kind, grade, n in ready if n)
+    return [{"site_id": site, "kind": kind, "grade": grade or None, "count": n, "site": name}
+            for name, kind, grade, site, n in rows]
 
 
 def _territories(by_department: dict) -> dict:
     # The loaded INSEE tables, else the same official files shipped with the code.
     names = {code: name for code, (name, _) in territories.departments().items()}
-    names.update(db.session.execute(select(Department.code, Department.name)).all())
+    names.update(_core(select(Department.code, Department.name)))
     region_names = dict(territories.regions())
-    region_names.update(db.session.execute(select(Region.code, Region.name)).all())
+    region_names.update(_core(select(Region.code, Region.name)))
     departments, regions = [], defaultdict(lambda: {"allocated": 0, "goal": 0, "ready": 0})
     for code, values in sorted(by_department.items()):
         if not any(values.values()):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from ..domain.models import Device, Organisation, Site, User
 from ..extensions import db
 from . import counters, territories
-from .dashboard import Filters, _device_where, _where, scoped_filters
+from .dashboard import Filters, _device_where, _where, counter_rows_for, scoped_filters
 from .export_files import XLSX_MIMETYPE, write_csv, write_xlsx
 
 KINDS = ("devices", "pipeline", "opendata")
@@ -67,7 +67,7 @@ def device_rows(f: Filters):
 
 
 def pipeline_rows(f: Filters):
-    rows = counters.counter_rows()
+    rows = counter_rows_for(f, columns=("department_code",))
     result = db.session.execute(
         select(rows.c.day, rows.c.department_code, rows.c.kind, rows.c.stage,
                func.sum(rows.c.entered), func.sum(rows.c.stock))
@@ -86,7 +86,7 @@ def _small(n: int) -> int | None:
 def opendata_rows(f: Filters):
     """Per month, département and kind: received, made ready, handed over, counted toward the
     goal. Counts from 1 to 4 are left empty (and the row marked `suppressed`)."""
-    rows = counters.counter_rows()
+    rows = counter_rows_for(f, columns=("department_code",))
     result = db.session.execute(
         select(rows.c.day, rows.c.department_code, rows.c.kind, rows.c.stage,
                func.sum(rows.c.entered), func.sum(rows.c.goal))

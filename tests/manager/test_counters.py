@@ -1,13 +1,14 @@
 """The dashboard counters stay equal to a full recount of the event log and the devices."""
 
 import datetime as dt
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from collecte.domain.models import CounterDelta, CounterTotal, utcnow
-from collecte.services import counters
+from collecte.services import counters, recount
 from tests.manager.walk import NEXT, step
 
 T0 = utcnow() - dt.timedelta(days=400)
@@ -115,6 +116,7 @@ def test_counters_equal_a_full_recount_after_any_sequence_of_moves(db, make, wor
             site = other_site.id if action == "other-site" and to == "received" else None
             devices[index] = step(make, world, device, to, when,
                                   grade="ABC"[days % 3], site_id=site)
+    assert recount.recounted(db.session) == counters.recount(db.session)
     assert counters.check(db.session) == []
 
 
@@ -129,6 +131,71 @@ def test_a_transfer_between_sites_moves_the_stock_without_an_arrival(db, make, w
                               site_id=other.id, occurred_at=T0))
     counters.record_transfer(db.session, device, old_site, other.id, T0)
     db.session.commit()
+    assert recount.recounted(db.session) == counters.recount(db.session)
     assert counters.check(db.session) == []
     entered = sum(v[1] for v in counters.current(db.session).values())
     assert entered == 1
+
+
+def test_a_drifted_roll_up_is_reported_and_repaired(db, make, world, counted):
+    from collecte.domain.models import CounterTerritory
+
+    device = counted("received", operator=world.operator)
+    step(make, world, device, "diagnosed", T0)
+    counters.fold(db.session)
+    row = db.session.scalar(select(CounterTerritory).where(CounterTerritory.stage == "diagnosed"))
+    row.stock += 5
+    db.session.commit()
+    problems = counters.check(db.session)
+    assert len(problems) == 1 and problems[0].startswith("counter_territory ")
+    counters.repair(db.session)
+    assert counters.check(db.session) == []
+    assert db.session.scalar(select(CounterTerritory.stock).where(
+        CounterTerritory.stage == "diagnosed")) == 1
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(moves=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 60), st.booleans()),
+                      max_size=25))
+def test_the_territory_roll_ups_give_the_same_figures_as_the_sites(db, make, world, counted,
+                                                                   moves):
+    from collecte.services import dashboard
+
+    other = make.site(world.operator, "13")
+    devices = [counted("received", operator=world.operator, kind=kind)
+               for kind in ("laptop", "desktop", "laptop")]
+    when = T0
+    for index, days, fold in moves:
+        when = when + dt.timedelta(days=days, minutes=1)
+        device = devices[index]
+        if device.stage not in NEXT:
+            continue
+        to = NEXT[device.stage]
+        devices[index] = step(make, world, device, to, when, grade="AB"[days % 2],
+                              site_id=other.id if to == "received" and days % 2 else None)
+        if fold:
+            counters.fold(db.session)
+    today = when.date()
+    for f in (dashboard.Filters(), dashboard.Filters(department="13"),
+              dashboard.Filters(kind="laptop"),
+              dashboard.Filters(date_from=today - dt.timedelta(days=90), date_to=today)):
+        # Filtering by the (only) operator forces the per-site tables: same figures expected.
+        per_site = replace(f, operator_id=world.operator.id)
+        for by_day in (True, False):
+            for stage in ("received", "ready", "allocated", "returned"):
+                assert _summed(dashboard, f, by_day, stage) == \
+                    _summed(dashboard, per_site, by_day, stage)
+        assert dashboard.summary(f) == dashboard.summary(per_site)
+        assert dashboard.goal_status(f, today) == dashboard.goal_status(per_site, today)
+    db.session.rollback()
+
+
+def _summed(dashboard, f, by_day, stage):
+    if not by_day:
+        f = replace(f, date_from=None, date_to=None)
+    rows = dashboard.counter_rows_for(f, by_day=by_day)
+    query = select(func.coalesce(func.sum(rows.c.stock), 0), func.coalesce(
+        func.sum(rows.c.entered), 0), func.coalesce(func.sum(rows.c.goal), 0)).where(
+        rows.c.stage == stage, *dashboard._where(rows, f, period=by_day))
+    return tuple(int(v) for v in dashboard.db.session.execute(query).one())

@@ -38,6 +38,15 @@ class ExportIn(ReportQueryIn):
     kind = fields.Str(data_key="device_kind", load_default=None, validate=validate.OneOf(KINDS))
 
 
+class RowsAsIs(fields.List):
+    """A list of rows the service already shapes exactly like the nested schema: documented
+    as that schema, sent as they are (dumping the ~4,500 stock rows of a national view field
+    by field cost marshmallow about 20 ms a call)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else list(value)
+
+
 class GoalOut(Schema):
     target = fields.Int()
     deadline = fields.Date()
@@ -75,8 +84,8 @@ class TerritoryOut(Schema):
 
 
 class TerritoriesOut(Schema):
-    departments = fields.List(fields.Nested(TerritoryOut))
-    regions = fields.List(fields.Nested(TerritoryOut))
+    departments = RowsAsIs(fields.Nested(TerritoryOut))
+    regions = RowsAsIs(fields.Nested(TerritoryOut))
 
 
 class LeadTimeOut(Schema):
@@ -104,7 +113,7 @@ class DashboardOut(Schema):
     goal = fields.Nested(GoalOut)
     funnel = fields.Dict(keys=fields.Str(), values=fields.Int())
     pipeline = fields.Dict(keys=fields.Str(), values=fields.Int())
-    stock = fields.List(fields.Nested(StockOut))
+    stock = RowsAsIs(fields.Nested(StockOut))
     yield_by_kind = fields.List(fields.Nested(YieldOut))
     by_department = fields.Nested(TerritoriesOut)
     yield_details = fields.Nested(YieldDetailsOut)

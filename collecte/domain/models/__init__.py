@@ -11,6 +11,9 @@ from .pledges import Pledge, PledgeStatus
 from .printing import PrinterProfile as PrinterProfile
 from .reports import CounterAllTime as CounterAllTime
 from .reports import CounterDelta as CounterDelta
+from .reports import CounterNationalDay as CounterNationalDay
+from .reports import CounterTerritory as CounterTerritory
+from .reports import CounterTerritoryDay as CounterTerritoryDay
 from .reports import CounterTotal as CounterTotal
 from .reports import Department as Department
 from .reports import Region as Region

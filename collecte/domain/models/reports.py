@@ -68,6 +68,8 @@ class CounterAllTime(Base):
     __table_args__ = (
         UniqueConstraint(*COUNTER_KEY[1:], name="uq_counter_all_time_key"),
         Index("ix_counter_all_time_department", "department_code"),
+        # The ready stock per site, kind and grade: ~1/6 of the rows.
+        Index("ix_counter_all_time_stage", "stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +82,76 @@ class CounterAllTime(Base):
     stock: Mapped[int] = mapped_column(default=0)
     entered: Mapped[int] = mapped_column(default=0)
     goal: Mapped[int] = mapped_column(default=0)
+
+
+class _CounterValues:
+    stock: Mapped[int] = mapped_column(default=0)
+    entered: Mapped[int] = mapped_column(default=0)
+    goal: Mapped[int] = mapped_column(default=0)
+
+
+class CounterTerritoryDay(_CounterValues, Base):
+    """The daily totals without site, operator and grade (folded alongside): what the national
+    and territorial views read for run rates and periods, ~100 départements × kinds × stages
+    a day instead of every site × grade."""
+
+    __tablename__ = "counter_territory_days"
+    __table_args__ = (
+        UniqueConstraint("day", "department_code", "kind", "stage",
+                         name="uq_counter_territory_days_key"),
+        # Covering on both databases (SQLite has no INCLUDE): the run-rate windows read the
+        # index only.
+        Index("ix_counter_territory_days_stage_day", "stage", "day", "department_code", "kind",
+              "goal"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    department_code: Mapped[str] = mapped_column(String(3), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20))
+
+
+class CounterTerritory(_CounterValues, Base):
+    """The all-time totals per département, kind and stage (folded alongside): "now" and "to
+    date" for the national and territorial views, about a thousand rows."""
+
+    __tablename__ = "counter_territory"
+    __table_args__ = (
+        UniqueConstraint("department_code", "kind", "stage", name="uq_counter_territory_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(3), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20))
+
+
+class CounterNationalDay(_CounterValues, Base):
+    """The daily totals per kind and stage only (folded alongside): the whole country's run
+    rates read ~500 rows for 90 days instead of one per département."""
+
+    __tablename__ = "counter_national_days"
+    __table_args__ = (
+        # Stage first: it is also the index of the run-rate windows.
+        UniqueConstraint("stage", "day", "kind", name="uq_counter_national_days_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20))
+
+
+# Every table folded from the deltas, with the key it keeps (a subset of COUNTER_KEY): the
+# other columns are summed away.
+ROLLUP_KEYS = {
+    "counter_totals": COUNTER_KEY,
+    "counter_all_time": COUNTER_KEY[1:],
+    "counter_territory_days": ("day", "department_code", "kind", "stage"),
+    "counter_territory": ("department_code", "kind", "stage"),
+    "counter_national_days": ("stage", "day", "kind"),
+}
 
 
 class Region(Base):
