@@ -1,7 +1,7 @@
 """counter roll-ups per département, kind and stage (daily and all-time), per day, kind and stage
 
 Revision ID: 5e1f0a7c2d93
-Revises: 1c201e58e639
+Revises: 5b7e0c4f9a21
 Create Date: 2026-12-01 05:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '5e1f0a7c2d93'
-down_revision = "1c201e58e639"
+down_revision = "5b7e0c4f9a21"
 branch_labels = None
 depends_on = None
 
