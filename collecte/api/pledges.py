@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 
 from flask import request, send_file
 from flask.views import MethodView
@@ -65,6 +66,7 @@ class PledgeById(MethodView):
 
 def _transition_view(action: str):
     @blp.arguments(TransitionIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(200, PledgeOut)
     def view(data, pledge_id):
         pledge = pledge_service.transition(current_api_user(), pledge_id, action, **data)
@@ -91,6 +93,8 @@ class PledgeDevices(MethodView):
 @blp.route("/pledges/<int:pledge_id>/inventory")
 class PledgeInventory(MethodView):
     @blp.response(202, JobAcceptedOut)
+    @blp.alt_response(413, response=HTTPStatus(413).name)
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"], "properties": {
             "file": {"type": "string", "format": "binary"},

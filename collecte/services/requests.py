@@ -98,7 +98,7 @@ def change_status(request: AllocationRequest, to: str, actor: User | None,
     if to not in FLOW[current]:
         raise Conflict(f"Une demande « {STATUS_LABELS[current]} » ne peut pas devenir "
                        f"« {STATUS_LABELS[to]} ».", code="request-status-conflict",
-                       status=current)
+                       current_status=current)
     now = utcnow()
     result = db.session.execute(
         update(AllocationRequest)
@@ -110,7 +110,7 @@ def change_status(request: AllocationRequest, to: str, actor: User | None,
         db.session.refresh(request)
         raise Conflict("Quelqu'un d'autre a modifié cette demande au même moment ; elle est "
                        f"maintenant « {STATUS_LABELS[request.status]} ».",
-                       code="concurrent-request-change", status=request.status)
+                       code="concurrent-request-change", current_status=request.status)
     db.session.add(StatusEvent(entity_type="request", entity_id=request.id, from_status=current,
                                to_status=to, actor_id=actor.id if actor else None, at=now,
                                note=note))

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ...converters import MAX_ID
 from ...domain.stages import Stage, allowed_next
+from .fields import UtcDateTime
 
 
 class StrictSchema(Schema):
-    """Unknown fields are refused (422 naming them), never silently dropped."""
+    """Unknown fields are refused (422 naming them), never silently dropped; integers must fit
+    the database's columns (a larger id would overflow the driver: a 500, not a 422)."""
 
     class Meta:
         unknown = "raise"
+
+    @validates_schema
+    def _integers_fit_the_database(self, data, **kwargs):
+        errors = {}
+        for name, value in data.items():
+            if isinstance(value, int) and not isinstance(value, bool) \
+                    and not -MAX_ID - 1 <= value <= MAX_ID:
+                field = self.fields.get(name)
+                errors[(field.data_key if field else None) or name] = [
+                    f"Nombre hors limites (au plus {MAX_ID})."]
+        if errors:
+            raise ValidationError(errors)
 
 
 class SiteOut(Schema):
@@ -34,8 +49,8 @@ class EventOut(Schema):
     id = fields.Int()
     from_stage = fields.Str(allow_none=True)
     to_stage = fields.Str()
-    occurred_at = fields.DateTime()
-    recorded_at = fields.DateTime()
+    occurred_at = UtcDateTime()
+    recorded_at = UtcDateTime()
     actor = fields.Function(_actor_name)
     site_id = fields.Int(allow_none=True)
     note = fields.Str(allow_none=True)
@@ -52,7 +67,7 @@ class DeviceOut(Schema):
     asset_tag = fields.Str(allow_none=True)
     grade = fields.Str(allow_none=True)
     stage = fields.Str()
-    stage_changed_at = fields.DateTime()
+    stage_changed_at = UtcDateTime()
     allowed_next = fields.Function(lambda d: [s.value for s in allowed_next(Stage(d.stage))])
     site = fields.Nested(SiteOut, allow_none=True)
     pledge_id = fields.Int(allow_none=True)
