@@ -3,7 +3,7 @@ every operation, called with the token of a user allowed to call it, answers no 
 answer (status, content type, body) is one the document describes.
 
 Reproducible: Hypothesis is derandomised and bounded (COLLECTE_FUZZ_EXAMPLES examples of each
-kind, positive and negative, per operation; 15 by default). Path parameters and the ids named in
+kind, positive and negative, per operation; 25 by default). Path parameters and the ids named in
 bodies are often replaced by ids of real objects, so that the calls reach the services and not
 only the 404 of an unknown id.
 """
@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from collecte import create_app
 
-MAX_EXAMPLES = int(os.environ.get("COLLECTE_FUZZ_EXAMPLES", "15"))
+MAX_EXAMPLES = int(os.environ.get("COLLECTE_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
