@@ -47,8 +47,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     }
     _init_extensions(app)
 
-    from . import api, cli, web
+    from . import api, cli, request_limits, web
 
+    request_limits.init_app(app)
     api.init_app(app)
     web.init_app(app)
     cli.init_app(app)
