@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 
 
-class IdConverter(IntegerConverter):
+class IdIntegerConverter(IntegerConverter):
     """`<int:pledge_id>` matches 0 to 2**31 - 1 only: a larger number is a 404 like any unknown
     id, never an overflow in the database driver (a 500)."""
 
