@@ -1,4 +1,5 @@
-"""Bodies over the upload limit are read and dropped before the 413, so the client sees it.
+"""Request-wide limits: bodies over the upload limit are read and dropped before the 413, so
+the client sees it; NUL characters in a query string or a form are refused (400).
 
 Werkzeug refuses a body larger than MAX_CONTENT_LENGTH without reading it. Behind gunicorn the
 connection is then closed while the client is still sending: measured here, a 20 MB upload with
@@ -9,7 +10,9 @@ that the client is abusive and the connection is simply closed.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
+
+from .errors import Invalid
 
 DRAIN_FACTOR = 4
 _CHUNK = 64 * 1024
@@ -31,5 +34,22 @@ def drain_oversized_body() -> None:
     # the error handler answers 413 with its message; the body is no longer on the wire.
 
 
+def refuse_nul_characters() -> None:
+    """PostgreSQL cannot store a NUL character: a form or query value holding one would end in
+    a 500 when saved or even looked up. No person types one; refuse the request as malformed.
+    (JSON bodies are checked field by field by the API schemas.)"""
+    api = request.path.startswith("/api/")
+    values = [] if api else list(request.args.values())  # API queries: their schemas check
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and (
+            not limit or (request.content_length or 0) <= limit):
+        values += list(request.form.values())
+    if any("\x00" in value for value in values):
+        if api:
+            raise Invalid("Caractère NUL dans le formulaire.", code="nul-character")
+        abort(400, "Caractère NUL dans la requête.")
+
+
 def init_app(app: Flask) -> None:
     app.before_request(drain_oversized_body)
+    app.before_request(refuse_nul_characters)

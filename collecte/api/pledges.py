@@ -24,6 +24,7 @@ from .schemas.pledges import (
     PledgeIn,
     PledgeListOut,
     PledgeOut,
+    PledgeQueryIn,
     TransitionIn,
 )
 
@@ -39,10 +40,11 @@ def _out(pledges):
 
 @blp.route("/pledges")
 class Pledges(MethodView):
+    @blp.arguments(PledgeQueryIn, location="query", as_kwargs=True)
     @blp.response(200, PledgeListOut)
-    def get(self):
+    def get(self, status=None):
         """The pledges the caller may see (a donor: its organisation's), newest first."""
-        items = _out(pledge_service.list_pledges(current_api_user(), request.args.get("status")))
+        items = _out(pledge_service.list_pledges(current_api_user(), status))
         return {"items": items, "total": len(items)}
 
     @blp.arguments(PledgeIn)

@@ -93,7 +93,8 @@ def _seed_extras(make_factory, people: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
+def seeded(request, tmp_path_factory):
+    """The demo data and more, on SQLite (or PostgreSQL: COLLECTE_FUZZ_DATABASE=postgresql)."""
     from sqlalchemy import select
 
     from collecte.domain.models import (
@@ -115,7 +116,11 @@ def seeded(tmp_path_factory):
     from tests.factories import Factory
 
     tmp = tmp_path_factory.mktemp("fuzz")
-    app = make_app(f"sqlite:///{tmp / 'fuzz.sqlite'}", tmp)
+    if os.environ.get("COLLECTE_FUZZ_DATABASE") == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        url = f"sqlite:///{tmp / 'fuzz.sqlite'}"
+    app = make_app(url, tmp)
     with app.app_context():
         demo.seed(device_count=60)
         people = {u.role: u for u in db.session.scalars(select(User))}

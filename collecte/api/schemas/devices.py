@@ -18,16 +18,31 @@ class StrictSchema(Schema):
         unknown = "raise"
 
     @validates_schema
-    def _integers_fit_the_database(self, data, **kwargs):
+    def _values_fit_the_database(self, data, **kwargs):
+        """Integers within the columns' range; text without NUL characters or lone UTF-16
+        surrogates (PostgreSQL refuses both: a 500 instead of a 422 naming the field)."""
         errors = {}
         for name, value in data.items():
+            field = self.fields.get(name)
+            key = (field.data_key if field else None) or name
             if isinstance(value, int) and not isinstance(value, bool) \
                     and not -MAX_ID - 1 <= value <= MAX_ID:
-                field = self.fields.get(name)
-                errors[(field.data_key if field else None) or name] = [
-                    f"Nombre hors limites (au plus {MAX_ID})."]
+                errors[key] = [f"Nombre hors limites (au plus {MAX_ID})."]
+            texts = value if isinstance(value, list | tuple) else [value]
+            if any(isinstance(t, str) and not _storable(t) for t in texts):
+                errors[key] = ["Caractère interdit (NUL ou caractère UTF-16 isolé)."]
         if errors:
             raise ValidationError(errors)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class SiteOut(Schema):

@@ -31,6 +31,11 @@ class PledgeIn(StrictSchema):
     submit = fields.Bool(load_default=False, metadata={"description": "Submit at once."})
 
 
+class PledgeQueryIn(StrictSchema):
+    status = fields.Str(validate=validate.OneOf([s.value for s in rules.Status]),
+                        metadata={"description": "Only the pledges in this status."})
+
+
 class PledgeOut(Schema):
     id = fields.Int()
     status = fields.Str()
