@@ -75,7 +75,8 @@ class ProblemResponses(BasePlugin):
     each status a client may see (checked by tests/security/test_schemathesis.py): 401 on every
     non-public path, 404 where a path names an object, 422 where it names a device code (a
     mistyped code is caught by its check symbol), 400 where a body that is not JSON may come.
-    Conflicts (409) are declared by the operations that have them."""
+    Conflicts (409) are declared by the operations that have them; every error answers the
+    Problem schema as application/problem+json."""
 
     def __init__(self, public_paths: frozenset[str]):
         self.public_paths = public_paths
@@ -92,6 +93,12 @@ class ProblemResponses(BasePlugin):
                 responses["422"] = "UNPROCESSABLE_ENTITY"
             if "requestBody" in operation and "400" not in documented:
                 responses["400"] = "BAD_REQUEST"
+            for status, response in responses.items():
+                # An error documented by its description only (alt_response(409, description=
+                # ...)) is a problem document all the same.
+                if int(status) >= 400 and isinstance(response, dict) and "content" not in response:
+                    response["content"] = {PROBLEM_JSON: {
+                        "schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 class ProblemApi(Api):

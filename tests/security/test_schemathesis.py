@@ -32,14 +32,30 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
-def _operations() -> list[tuple[str, str]]:
+def _document() -> dict:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    document = app.test_client().get("/api/v1/openapi.json").get_json()
-    return [(method.upper(), path) for path, item in document["paths"].items()
-            for method in item if method in ("get", "post", "put", "patch", "delete")]
+    return app.test_client().get("/api/v1/openapi.json").get_json()
 
 
-OPERATIONS = _operations()
+DOCUMENT = _document()
+OPERATIONS = [(method.upper(), path) for path, item in DOCUMENT["paths"].items()
+              for method in item if method in ("get", "post", "put", "patch", "delete")]
+
+
+def test_every_error_the_document_lists_is_a_problem_and_none_is_a_catch_all():
+    from collecte.api import PUBLIC_API_PATHS
+
+    responses_by_name = DOCUMENT["components"]["responses"]
+    for method, path in OPERATIONS:
+        responses = DOCUMENT["paths"][path][method.lower()]["responses"]
+        assert "default" not in responses, (method, path)
+        assert ("401" in responses) is (path not in PUBLIC_API_PATHS), (method, path)
+        for status, response in responses.items():
+            if int(status) >= 400:
+                if "$ref" in response:
+                    response = responses_by_name[response["$ref"].rsplit("/", 1)[1]]
+                content = response["content"]["application/problem+json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Problem"}
 
 # Who calls what: the role each endpoint is meant for.
 WORKSHOP = ("/api/v1/scans", "/api/v1/transfers", "/api/v1/label", "/api/v1/printer-profiles",
