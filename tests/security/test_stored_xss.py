@@ -64,6 +64,8 @@ class Stored:
             items={"laptop": 1}, pickup_address=text("pledge address"),
             contact_name=text("pledge contact"), contact_phone=text("pledge phone", short=True),
             council_decision_ref=text("council decision"), notes=text("pledge notes"))
+        self.declined = make.pledge(world.donor_org, status="declined", items={"laptop": 1},
+                                    decline_reason=text("decline reason"))
         self.device = make.device(
             "received", operator=world.operator, site=world.site, donor=world.donor_org,
             pledge_id=self.pledge.id, make=text("device make"), model=text("device model"),
@@ -126,7 +128,8 @@ def _pages(stored, world) -> dict:
             "/manager/", "/donor/manage/", f"/donor/pledges/{pledge}", "/allocation/",
             f"/allocation/requests/{request}", f"/allocation/requests/{stored.approved.id}",
             "/allocation/handover"],
-        world.donor: [f"/d/{code}", "/devices", "/donor/", f"/donor/pledges/{pledge}"],
+        world.donor: [f"/d/{code}", "/devices", "/donor/", f"/donor/pledges/{pledge}",
+                      f"/donor/pledges/{stored.declined.id}"],
         world.social: ["/", "/account", "/social/", "/social/beneficiaries",
                        f"/social/beneficiaries/{stored.beneficiary.id}",
                        f"/social/requests/{request}", f"/social/requests/{stored.approved.id}",
