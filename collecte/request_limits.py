@@ -1,5 +1,6 @@
 """Request-wide limits: bodies over the upload limit are read and dropped before the 413, so
-the client sees it; NUL characters in a query string or a form are refused (400).
+the client sees it; NUL characters in a query string or a form are refused (400); an integer
+read with `.get(name, type=int)` that no database column can hold is treated as unreadable.
 
 Werkzeug refuses a body larger than MAX_CONTENT_LENGTH without reading it. Behind gunicorn the
 connection is then closed while the client is still sending: measured here, a 20 MB upload with
@@ -11,7 +12,10 @@ that the client is abusive and the connection is simply closed.
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, request
+from flask.wrappers import Request
+from werkzeug.datastructures import ImmutableMultiDict
 
+from .converters import MAX_ID
 from .errors import Invalid
 
 DRAIN_FACTOR = 4
@@ -50,6 +54,22 @@ def refuse_nul_characters() -> None:
         abort(400, "Caractère NUL dans la requête.")
 
 
+class _BoundedValues(ImmutableMultiDict):
+    """Query and form values whose `.get(name, type=int)` gives the default for an integer
+    beyond the database's (it would overflow the driver: a 500, not "unknown")."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        value = super().get(key, default=default, type=type)
+        if type is int and isinstance(value, int) and not -MAX_ID - 1 <= value <= MAX_ID:
+            return default
+        return value
+
+
+class BoundedRequest(Request):
+    parameter_storage_class = _BoundedValues
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = BoundedRequest
     app.before_request(drain_oversized_body)
     app.before_request(refuse_nul_characters)

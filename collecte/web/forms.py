@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
+
+
+def finite_number(form, field) -> None:
+    """DecimalField reads "NaN", "sNaN" and "Infinity" as numbers; comparing a signalling NaN
+    (NumberRange) raises, storing infinity makes no sense: refuse them before the range."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Indiquez un nombre."))
 
 
 class LoginForm(FlaskForm):
