@@ -172,7 +172,7 @@ def test_a_tiny_sheet_naming_a_far_cell_is_refused_before_the_parser_allocates_i
     (measured: the process aborts)."""
     far = SHEET.format(rows='<row r="1"><c r="A1" t="inlineStr"><is><t>serial</t></is></c></row>'
                             '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
-    assert_refused(upload(xlsx(far), "creuse.xlsx"), 422, "lignes par import")
+    assert_refused(upload(xlsx(far), "creuse.xlsx"), 422, "par import")
     wide = SHEET.format(rows='<row r="1"><c r="A1"><v>1</v></c><c r="ZZ1"><v>1</v></c></row>')
     assert_refused(upload(xlsx(wide), "large.xlsx"), 422, "colonnes par import")
 
