@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(overrides: dict | None = None) -> Flask:
     """Config → extensions → api → web → cli. Refuses to start when misconfigured."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    from .converters import IdIntegerConverter
+
+    app.url_map.converters["int"] = IdIntegerConverter
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config.update(config_module.from_environment())
     app.config.update(
@@ -47,8 +50,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     }
     _init_extensions(app)
 
-    from . import api, cli, web
+    from . import api, cli, request_limits, web
 
+    request_limits.init_app(app)
     api.init_app(app)
     web.init_app(app)
     cli.init_app(app)

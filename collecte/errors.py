@@ -71,11 +71,13 @@ def database_unavailable() -> Unavailable:
 
 
 def problem(status: int, title: str, detail: str, code: str,
-            errors: dict | None = None, **extra: Any) -> dict:
+            errors: dict | None = None, extra: dict[str, Any] | None = None) -> dict:
     """An RFC 9457 problem document."""
     body = {"type": f"urn:collecte:problem:{code}", "title": title, "status": status,
             "detail": detail}
     if errors:
         body["errors"] = errors
-    body.update(extra)
+    # Extra members never replace the standard ones (a `status` extra would lie about the HTTP
+    # status); services name them current_status, current_stage...
+    body.update({k: v for k, v in (extra or {}).items() if k not in body and k != "errors"})
     return body

@@ -6,7 +6,7 @@ from flask import Flask, render_template, request, send_from_directory
 from flask_login import current_user
 
 from ..errors import DomainError
-from .problems import domain_problem
+from .problems import ProblemResponses, domain_problem
 
 # API paths anyone may read: the API's own description and the open-data schema.
 PUBLIC_API_PATHS = frozenset({"/api/v1/openapi.json", "/api/v1/exports/opendata/schema.json"})
@@ -23,7 +23,8 @@ def init_app(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"},
         "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
-        "security": [{"bearer": []}, {"session": []}]})
+        "security": [{"bearer": []}, {"session": []}],
+        "extra_plugins": [ProblemResponses(PUBLIC_API_PATHS)]})
     for module in (devices, scans, jobs, workshop, labels, pledges, beneficiaries, requests,
                    reports, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

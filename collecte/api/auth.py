@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from functools import wraps
 
 from flask import abort
@@ -26,6 +27,11 @@ def roles(*allowed: str):
                 abort(404)
             return view(*args, **kwargs)
 
+        # Documented in the OpenAPI document: other roles get a 404 problem.
+        wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        responses = wrapper._apidoc.setdefault("response", {}).setdefault("responses", {})
+        if 404 not in responses:
+            responses[404] = ["NOT_FOUND"]
         return wrapper
 
     return decorator

@@ -41,6 +41,9 @@ class Exports(MethodView):
 
 @blp.route("/exports/opendata/schema.json")
 class OpendataSchema(MethodView):
+    @blp.doc(security=[], responses={"200": {
+        "description": "A frictionless Table Schema.",
+        "content": {"application/json": {"schema": {"type": "object"}}}}})
     def get(self):
         """The Table Schema (frictionless) describing the open-data export."""
         return jsonify(export_service.opendata_schema())

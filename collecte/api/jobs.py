@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 
 from ..services import jobs as job_service
 from .auth import current_api_user
+from .schemas.fields import UtcDateTime
 
 blp = Blueprint("api_jobs", __name__, description="Background jobs (label batches, imports...)")
 
@@ -25,8 +26,8 @@ class JobOut(Schema):
     result_url = fields.Function(
         lambda j: url_for("jobs.result", job_id=j.id, _external=True)
         if j.result_path else None)
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
 
 
 @blp.route("/jobs/<string:job_id>")

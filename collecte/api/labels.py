@@ -167,6 +167,7 @@ class ReceiptOut(Schema):
 class Receipts(MethodView):
     @roles(*WORKSHOP)
     @blp.arguments(ReceiptIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(201, ReceiptOut)
     def post(self, data):
         """Receive all or some placeholders of a pledge at the caller's site."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 
 from flask import request, send_file
 from flask.views import MethodView
@@ -23,6 +24,7 @@ from .schemas.pledges import (
     PledgeIn,
     PledgeListOut,
     PledgeOut,
+    PledgeQueryIn,
     TransitionIn,
 )
 
@@ -38,10 +40,11 @@ def _out(pledges):
 
 @blp.route("/pledges")
 class Pledges(MethodView):
+    @blp.arguments(PledgeQueryIn, location="query", as_kwargs=True)
     @blp.response(200, PledgeListOut)
-    def get(self):
+    def get(self, status=None):
         """The pledges the caller may see (a donor: its organisation's), newest first."""
-        items = _out(pledge_service.list_pledges(current_api_user(), request.args.get("status")))
+        items = _out(pledge_service.list_pledges(current_api_user(), status))
         return {"items": items, "total": len(items)}
 
     @blp.arguments(PledgeIn)
@@ -65,6 +68,7 @@ class PledgeById(MethodView):
 
 def _transition_view(action: str):
     @blp.arguments(TransitionIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(200, PledgeOut)
     def view(data, pledge_id):
         pledge = pledge_service.transition(current_api_user(), pledge_id, action, **data)
@@ -94,6 +98,8 @@ _INVENTORY_FIELDS = {"file", "mapping", "default_kind"}
 @blp.route("/pledges/<int:pledge_id>/inventory")
 class PledgeInventory(MethodView):
     @blp.response(202, JobAcceptedOut)
+    @blp.alt_response(413, response=HTTPStatus(413).name)
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"], "properties": {
             "file": {"type": "string", "format": "binary"},

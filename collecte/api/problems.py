@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import http
+
+from apispec import BasePlugin
 from flask import jsonify
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, problem
@@ -12,8 +17,9 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem_response(status: int, title: str, detail: str, code: str,
-                     errors: dict | None = None, headers: dict | None = None, **extra):
-    response = jsonify(problem(status, title, detail, code, errors, **extra))
+                     errors: dict | None = None, headers: dict | None = None,
+                     extra: dict | None = None):
+    response = jsonify(problem(status, title, detail, code, errors, extra))
     response.status_code = status
     response.mimetype = PROBLEM_JSON
     for key, value in (headers or {}).items():
@@ -46,15 +52,69 @@ def _http_problem(error: HTTPException):
 
 def domain_problem(error: DomainError, retry_after: int = 30):
     headers = {"Retry-After": str(retry_after)} if error.status in (429, 503) else None
-    # An extra named like a member of the problem itself would clash with it: never let it.
-    extra = {k: v for k, v in error.extra.items()
-             if k not in ("type", "title", "status", "detail", "errors", "headers", "code")}
     return problem_response(error.status, error.title, error.detail, error.code, error.errors,
-                            headers, **extra)
+                            headers, error.extra)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem document; some problems add members (e.g. current_stage, allowed)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.Str(required=True, metadata={"example": "urn:collecte:problem:not-found"})
+    title = fields.Str(required=True)
+    status = fields.Int(required=True)
+    detail = fields.Str(required=True)
+    errors = fields.Dict(keys=fields.Str(), metadata={
+        "description": "Field name → messages (or nested errors) of what to fix."})
+
+
+class ProblemResponses(BasePlugin):
+    """Documents the problems every operation can answer, so that the OpenAPI document lists
+    each status a client may see (checked by tests/security/test_schemathesis.py): 401 on every
+    non-public path, 404 where a path names an object, 422 where it names a device code (a
+    mistyped code is caught by its check symbol), 400 where a body that is not JSON may come.
+    Conflicts (409) are declared by the operations that have them; every error answers the
+    Problem schema as application/problem+json."""
+
+    def __init__(self, public_paths: frozenset[str]):
+        self.public_paths = public_paths
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            documented = {str(code) for code in responses}
+            if path not in self.public_paths and "401" not in documented:
+                responses["401"] = "UNAUTHORIZED"
+            if path and "{" in path and "404" not in documented:
+                responses["404"] = "NOT_FOUND"
+            if path and "{code}" in path and "422" not in documented:
+                responses["422"] = "UNPROCESSABLE_ENTITY"
+            if "requestBody" in operation and "400" not in documented:
+                responses["400"] = "BAD_REQUEST"
+            for status, response in responses.items():
+                # An error documented by its description only (alt_response(409, description=
+                # ...)) is a problem document all the same.
+                if int(status) >= 400 and isinstance(response, dict) and "content" not in response:
+                    response["content"] = {PROBLEM_JSON: {
+                        "schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api answering errors as RFC 9457 problem+json."""
+    """flask-smorest's Api answering errors as RFC 9457 problem+json, and documenting them so:
+    no catch-all `default` response, every error status with the problem schema."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error):
         return _http_problem(error)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)

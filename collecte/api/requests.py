@@ -62,6 +62,7 @@ class RequestById(MethodView):
 class Approve(MethodView):
     @roles("manager")
     @blp.response(200, RequestOut)
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, request_id):
         """A manager approves: the request joins the queue."""
         user = current_api_user()
@@ -72,6 +73,7 @@ class Approve(MethodView):
 class Reject(MethodView):
     @roles("manager")
     @blp.arguments(RejectIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(200, RequestOut)
     def post(self, data, request_id):
         """A manager rejects, with a reason."""
@@ -83,6 +85,7 @@ class Reject(MethodView):
 class Contest(MethodView):
     @roles("social_worker")
     @blp.arguments(ContestIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(200, RequestOut)
     def post(self, data, request_id):
         """The social worker contests a refusal."""
@@ -94,6 +97,7 @@ class Contest(MethodView):
 class Review(MethodView):
     @roles("manager")
     @blp.arguments(ReviewIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(200, RequestOut)
     def post(self, data, request_id):
         """Another manager reviews a contested refusal: approve, or confirm the refusal."""
@@ -123,6 +127,7 @@ class SuggestionView(MethodView):
 class Reserve(MethodView):
     @roles("manager", "technician")
     @blp.arguments(ReserveIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(201, AllocationOut)
     def post(self, data, request_id):
         """Confirm: reserve this device for the request. 409 if it is no longer ready."""
@@ -133,6 +138,8 @@ class Reserve(MethodView):
 class Handovers(MethodView):
     @roles("manager", "technician", "social_worker")
     @blp.arguments(HandoverIn)
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.response(201, AllocationOut)
     def post(self, data):
         """Confirm a pickup by its code: the device becomes `allocated`."""

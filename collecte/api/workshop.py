@@ -37,6 +37,7 @@ class DiagnosisView(MethodView):
 
     @roles(*WORKSHOP)
     @blp.arguments(DiagnosisIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(201, DiagnosisOut)
     @blp.alt_response(404, description="Unknown code, or a device the caller may not see.")
     @blp.alt_response(422, description="Unknown defect or medium type.")
@@ -56,6 +57,7 @@ class ErasuresView(MethodView):
 
     @roles(*WORKSHOP)
     @blp.arguments(ErasuresIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(201, ErasureOut(many=True))
     @blp.alt_response(422, description="A medium is missing, a level is Clear, or a "
                       "verification failed: the problem names what is missing.")
@@ -78,6 +80,7 @@ class ResetsView(MethodView):
 
     @roles(*WORKSHOP)
     @blp.arguments(ResetIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(201, ResetOut)
     def post(self, data, code):
         """Record a factory reset with the activation lock / MDM released (both required)."""
@@ -94,6 +97,7 @@ class ChecksView(MethodView):
 
     @roles(*WORKSHOP)
     @blp.arguments(CheckIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(201, CheckOut)
     def post(self, data, code):
         """Record the functional checklist and grade A/B/C (sets the device's grade)."""
@@ -104,6 +108,7 @@ class ChecksView(MethodView):
 class Transfers(MethodView):
     @roles(*WORKSHOP)
     @blp.arguments(TransferIn)
+    @blp.alt_response(409, response="CONFLICT")
     @blp.response(201, DeviceOut)
     @blp.alt_response(200, schema=DeviceOut, description="Already recorded: nothing changed.")
     def post(self, data):

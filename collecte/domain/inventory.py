@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import upload_checks
 from .stages import N_
 
 FIELDS = ("serial", "make", "model", "kind", "asset_tag", "purchase_date")
@@ -103,7 +104,15 @@ def read_csv(data: bytes) -> Table:
         first = sample.split("\n", 1)[0]
         delimiter = max(";,\t|", key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines = [(reader.line_num, row) for row in reader]
+    lines = []
+    for row in reader:
+        if len(row) > upload_checks.MAX_COLUMNS:
+            raise InventoryError(N_("Au plus %(n)s colonnes par import (ligne %(line)s).")
+                                 % {"n": upload_checks.MAX_COLUMNS, "line": reader.line_num})
+        if len(lines) > upload_checks.MAX_ROWS:
+            raise InventoryError(N_("Au plus %(n)s lignes par import.")
+                                 % {"n": upload_checks.MAX_ROWS})
+        lines.append((reader.line_num, row))
     if not lines:
         raise InventoryError(N_("Le fichier est vide."))
     (_, headers), body = lines[0], lines[1:]
@@ -125,6 +134,10 @@ def read_header(filename: str, data: bytes) -> tuple[list[str], int]:
 def read_workbook(data: bytes) -> Table:
     from python_calamine import CalamineWorkbook
 
+    try:
+        upload_checks.check(data)
+    except upload_checks.UploadRefused as exc:  # before calamine: it trusts the file's sizes
+        raise InventoryError(str(exc)) from exc
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=False)

@@ -175,7 +175,7 @@ def reserve(user: User, request_id: int, device_code: str) -> Allocation:
         if request.status != "approved":
             raise Conflict("Cette demande n'attend plus d'appareil : elle est « "
                            f"{request_service.STATUS_LABELS[request.status]} ».",
-                           code="request-not-approved", status=request.status)
+                           code="request-not-approved", current_status=request.status)
         if device.stage != Stage.READY.value:
             raise Conflict(f"L'appareil {device.printed_code} n'est plus prêt : il est à "
                            f"l'étape « {Stage(device.stage).label} ». Choisissez-en un autre.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -33,13 +34,14 @@ def neutralise(value) -> str:
     return text
 
 
+# Digits only: Python's float() also reads "-inf", "-nan" and "-1_000", which a spreadsheet
+# takes for a formula (=-inf, a #NAME? error at best).
+_NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
 def _is_number(text: str) -> bool:
     """A negative number such as -3 is data, not a formula: keep it as it is."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return text[0] == "-"
+    return _NEGATIVE_NUMBER.fullmatch(text) is not None
 
 
 def write_csv(target, headers: Sequence[str], rows: Iterable[Sequence], *, excel: bool = True,

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..domain import inventory
+from ..domain import inventory, upload_checks
 from ..domain.codes import format_code
 from ..domain.models import Device, Job, JobState, Pledge, PledgeStatus, User
 from ..domain.stages import Stage
@@ -27,7 +27,7 @@ from .pledges import get_pledge, insert_devices
 TASK = "collecte.import_inventory"
 OPEN_STATUSES = (PledgeStatus.DRAFT, PledgeStatus.SUBMITTED, PledgeStatus.ACCEPTED,
                  PledgeStatus.SCHEDULED)
-MAX_ROWS = 200_000
+MAX_ROWS = upload_checks.MAX_ROWS
 PREVIEW_ROWS = 50
 
 
@@ -86,6 +86,10 @@ def save_upload(user: User, pledge_id: int, filename: str, data: bytes) -> str:
         raise too_large()
     if not data.strip():
         raise Invalid("Le fichier est vide.", code="empty-file", errors={"file": ["Vide."]})
+    try:
+        upload_checks.check(data)
+    except upload_checks.UploadRefused as exc:
+        raise Invalid(str(exc), code="unsupported-file", errors={"file": [str(exc)]}) from exc
     upload_id = str(uuid.uuid4())
     folder = _folder(upload_id)
     folder.mkdir(parents=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import uuid
 from pathlib import Path
 
 from flask import current_app
@@ -20,6 +21,10 @@ MAX_ATTEMPTS = 3
 
 def get_job(user: User, job_id: str) -> Job:
     """A job its creator's organisation may follow; 404 for anyone else."""
+    try:
+        uuid.UUID(job_id)  # ids are UUIDs: anything else (even a NUL byte) is simply unknown
+    except (ValueError, TypeError) as exc:
+        raise NotFound("Tâche inconnue.", code="unknown-job") from exc
     job = db.session.get(Job, job_id)
     if job is None or not (sees_everything(user) or job.created_by_id == user.id
                            or (job.organisation_id == user.organisation_id

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ..converters import MAX_ID
 from ..domain.models import DeviceKind
 from ..domain.stages import ROLES_FOR, SCANNABLE, Stage, allowed_next, guard_problems
 from ..errors import DomainError
@@ -97,7 +98,7 @@ def index():
     try:
         filters = device_service.DeviceFilter(
             stage=args.get("stage") or None, kind=args.get("kind") or None,
-            page=max(int(args.get("page", 1) or 1), 1))
+            page=min(max(int(args.get("page", 1) or 1), 1), MAX_ID))
         items, total = device_service.list_devices(user, filters)
     except (ValueError, DomainError):
         flash(_("Filtres non valides : ils ont été retirés."), "error")

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..domain.models import DeviceKind
+from .forms import finite_number
 
 KIND_FIELDS = [(k.value, k.label) for k in DeviceKind]
 
@@ -50,7 +51,8 @@ class PledgeForm(FlaskForm):
     council_decision_ref = StringField(_l("Référence de la délibération (communes)"),
                                        validators=[Optional(), Length(max=200)])
     declared_value = DecimalField(_l("Valeur déclarée en euros (facultatif)"), places=2,
-                                  validators=[Optional(), NumberRange(min=0)])
+                                  validators=[Optional(), finite_number,
+                                              NumberRange(min=0, max=1_000_000_000)])
     notes = TextAreaField(_l("Remarques"), validators=[Optional(), Length(max=5000)])
 
     def items(self) -> dict[str, int]:

@@ -13,7 +13,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
+
+
+def finite_number(form, field) -> None:
+    """DecimalField reads "NaN", "sNaN" and "Infinity" as numbers; comparing a signalling NaN
+    (NumberRange) raises, storing infinity makes no sense: refuse them before the range."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Indiquez un nombre."))
 
 
 class LoginForm(FlaskForm):

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..domain.models import DeviceKind
+from .forms import finite_number
 
 FORMAT_CHOICES = [("pdf", _l("PDF (planches et rouleaux)")), ("png", _l("Images PNG (archive ZIP)")),
                   ("zpl", _l("ZPL (imprimante Zebra)"))]
@@ -41,9 +42,11 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Nom de l'imprimante"), validators=[DataRequired(), Length(max=100)])
     layout_id = SelectField(_l("Modèle d'étiquettes"), validators=[DataRequired()])
     offset_x_mm = DecimalField(_l("Décalage horizontal (mm, positif vers la droite)"), default=0,
-                               places=1, validators=[InputRequired(), NumberRange(-20, 20)])
+                               places=1, validators=[InputRequired(), finite_number,
+                                                   NumberRange(-20, 20)])
     offset_y_mm = DecimalField(_l("Décalage vertical (mm, positif vers le bas)"), default=0,
-                               places=1, validators=[InputRequired(), NumberRange(-20, 20)])
+                               places=1, validators=[InputRequired(), finite_number,
+                                                   NumberRange(-20, 20)])
 
 
 class ReceiveForm(LabelOptionsForm):

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
+from ..converters import MAX_ID
 from ..domain.models import DeviceKind, Organisation, OrgKind, Site
 from ..domain.stages import Stage
 from ..errors import Invalid
@@ -40,6 +41,8 @@ def filters_from_args(args) -> dashboard_service.Filters:
                 values[attribute] = dt.date.fromisoformat(raw)
             elif attribute.endswith("_id"):
                 values[attribute] = int(raw)
+                if not 0 <= values[attribute] <= MAX_ID:
+                    raise ValueError(raw)
             else:
                 values[attribute] = raw.upper() if attribute == "department" else raw
         except ValueError:

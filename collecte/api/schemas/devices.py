@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ...converters import MAX_ID
 from ...domain.stages import Stage, allowed_next
+from .fields import UtcDateTime
 
 
 class StrictSchema(Schema):
-    """Unknown fields are refused (422 naming them), never silently dropped."""
+    """Unknown fields are refused (422 naming them), never silently dropped; integers must fit
+    the database's columns (a larger id would overflow the driver: a 500, not a 422)."""
 
     class Meta:
         unknown = "raise"
+
+    @validates_schema
+    def _values_fit_the_database(self, data, **kwargs):
+        """Integers within the columns' range; text without NUL characters or lone UTF-16
+        surrogates (PostgreSQL refuses both: a 500 instead of a 422 naming the field)."""
+        errors = {}
+        for name, value in data.items():
+            field = self.fields.get(name)
+            key = (field.data_key if field else None) or name
+            if isinstance(value, int) and not isinstance(value, bool) \
+                    and not -MAX_ID - 1 <= value <= MAX_ID:
+                errors[key] = [f"Nombre hors limites (au plus {MAX_ID})."]
+            texts = value if isinstance(value, list | tuple) else [value]
+            if any(isinstance(t, str) and not _storable(t) for t in texts):
+                errors[key] = ["Caractère interdit (NUL ou caractère UTF-16 isolé)."]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class SiteOut(Schema):
@@ -34,8 +64,8 @@ class EventOut(Schema):
     id = fields.Int()
     from_stage = fields.Str(allow_none=True)
     to_stage = fields.Str()
-    occurred_at = fields.DateTime()
-    recorded_at = fields.DateTime()
+    occurred_at = UtcDateTime()
+    recorded_at = UtcDateTime()
     actor = fields.Function(_actor_name)
     site_id = fields.Int(allow_none=True)
     note = fields.Str(allow_none=True)
@@ -52,7 +82,7 @@ class DeviceOut(Schema):
     asset_tag = fields.Str(allow_none=True)
     grade = fields.Str(allow_none=True)
     stage = fields.Str()
-    stage_changed_at = fields.DateTime()
+    stage_changed_at = UtcDateTime()
     allowed_next = fields.Function(lambda d: [s.value for s in allowed_next(Stage(d.stage))])
     site = fields.Nested(SiteOut, allow_none=True)
     pledge_id = fields.Int(allow_none=True)

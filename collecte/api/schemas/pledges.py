@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from ...domain import pledges as rules
 from ...domain.models import DeviceKind, DocumentKind
 from .devices import StrictSchema
+from .fields import UtcDateTime
 
 KINDS = [k.value for k in DeviceKind]
 
@@ -30,6 +31,11 @@ class PledgeIn(StrictSchema):
     submit = fields.Bool(load_default=False, metadata={"description": "Submit at once."})
 
 
+class PledgeQueryIn(StrictSchema):
+    status = fields.Str(validate=validate.OneOf([s.value for s in rules.Status]),
+                        metadata={"description": "Only the pledges in this status."})
+
+
 class PledgeOut(Schema):
     id = fields.Int()
     status = fields.Str()
@@ -44,11 +50,11 @@ class PledgeOut(Schema):
     contact_email = fields.Str()
     window_start = fields.Date(allow_none=True)
     window_end = fields.Date(allow_none=True)
-    pickup_at = fields.DateTime(allow_none=True)
+    pickup_at = UtcDateTime(allow_none=True)
     council_decision_ref = fields.Str(allow_none=True)
     declared_value = fields.Float(allow_none=True)
     decline_reason = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     allowed_next = fields.Function(
         lambda p: [s.value for s in rules.allowed_next(rules.Status(p.status))])
 
@@ -76,7 +82,7 @@ class FollowUpOut(Schema):
                                                   "recycled or not_received"})
     reason_code = fields.Str(allow_none=True)
     reason = fields.Str(allow_none=True)
-    stage_changed_at = fields.DateTime()
+    stage_changed_at = UtcDateTime()
 
 
 class DocumentIn(StrictSchema):
@@ -91,7 +97,7 @@ class DocumentOut(Schema):
     year = fields.Int(allow_none=True)
     state = fields.Function(lambda d: "issued" if d.sha256 else "pending")
     sha256 = fields.Str(allow_none=True)
-    issued_at = fields.DateTime(allow_none=True)
+    issued_at = UtcDateTime(allow_none=True)
     supersedes_id = fields.Int(allow_none=True)
     job_id = fields.Str(allow_none=True)
     url = fields.Function(lambda d: url_for("api_pledges.DocumentFile", document_id=d.id,

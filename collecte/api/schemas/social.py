@@ -9,6 +9,7 @@ from ...domain.queue import URGENCY_CODES
 from ...services.beneficiaries import ACCESSIBILITY_NEEDS, HOUSEHOLD_CATEGORIES
 from ...services.requests import PURPOSES
 from .devices import StrictSchema
+from .fields import UtcDateTime
 
 
 class BeneficiaryIn(StrictSchema):
@@ -38,7 +39,7 @@ class BeneficiaryOut(Schema):
     eligibility_other = fields.Str(allow_none=True)
     attested_at = fields.Date(allow_none=True)
     eligible_until = fields.Date(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class RequestIn(StrictSchema):
@@ -60,11 +61,11 @@ class RequestOut(Schema):
     urgency = fields.Str()
     department_code = fields.Str()
     status = fields.Str()
-    submitted_at = fields.DateTime()
-    approved_at = fields.DateTime(allow_none=True)
+    submitted_at = UtcDateTime()
+    approved_at = UtcDateTime(allow_none=True)
     rejection_reason = fields.Str(allow_none=True)
-    contested_at = fields.DateTime(allow_none=True)
-    reviewed_at = fields.DateTime(allow_none=True)
+    contested_at = UtcDateTime(allow_none=True)
+    reviewed_at = UtcDateTime(allow_none=True)
     queue_position = fields.Int(allow_none=True)
     explanation = fields.Str()
     pickup_code = fields.Str(allow_none=True)
@@ -89,7 +90,7 @@ class SuggestionOut(Schema):
     device_code = fields.Str(allow_none=True)
     device = fields.Str(allow_none=True)
     site = fields.Str(allow_none=True)
-    ready_since = fields.DateTime(allow_none=True)
+    ready_since = UtcDateTime(allow_none=True)
     rule = fields.Str()
     accessibility_note = fields.Str()
 
@@ -103,9 +104,9 @@ class AllocationOut(Schema):
     request_id = fields.Int()
     device_code = fields.Function(lambda a: a.device.printed_code)
     pickup_code = fields.Str()
-    reserved_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
-    handed_over_at = fields.DateTime(allow_none=True)
+    reserved_at = UtcDateTime()
+    expires_at = UtcDateTime(allow_none=True)
+    handed_over_at = UtcDateTime(allow_none=True)
     explanation = fields.Dict()
     device_stage = fields.Function(lambda a: a.device.stage)
 

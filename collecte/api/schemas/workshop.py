@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from ...domain.stages import GRADES
 from ...services.workshop import CHECK_ITEMS, DEFECTS, LEVELS, MEDIUM_TYPES, TECHNIQUES
 from .devices import StrictSchema
+from .fields import UtcDateTime
 
 
 def _operator(record):
@@ -40,7 +41,7 @@ class DiagnosisOut(Schema):
     id = fields.Int()
     defects = fields.List(fields.Str())
     note = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class DiagnosisPageOut(Schema):
@@ -75,7 +76,7 @@ class ErasureOut(Schema):
     tool_version = fields.Str()
     verification = fields.Str()
     operator = fields.Function(_operator)
-    performed_at = fields.DateTime()
+    performed_at = UtcDateTime()
 
 
 class ResetIn(StrictSchema):
@@ -87,7 +88,7 @@ class ResetOut(Schema):
     id = fields.Int()
     factory_reset = fields.Bool()
     activation_lock_released = fields.Bool()
-    performed_at = fields.DateTime()
+    performed_at = UtcDateTime()
 
 
 class CheckIn(StrictSchema):
@@ -105,7 +106,7 @@ class CheckOut(Schema):
     passed = fields.Bool()
     grade = fields.Str()
     note = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class TransferIn(StrictSchema):
