@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from sqlalchemy import create_engine, text
 from collecte.extensions import db as _db
 from tests import services_check
 from tests.conftest import make_app
+from tests.workers.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,16 +46,6 @@ def _port_open(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not met within {timeout} s")
 
 
 def _pg_bin() -> Path | None:

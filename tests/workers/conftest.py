@@ -126,7 +126,7 @@ def Base_create_all(app) -> None:  # noqa: N802 - restores the schema other test
     Base.metadata.create_all(_db.engine)
 
 
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
     """Poll until `predicate()` is truthy; returns its value or raises TimeoutError."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -134,4 +134,4 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
         if value:
             return value
         time.sleep(interval)
-    raise TimeoutError(f"condition not met within {timeout} s")
+    raise TimeoutError(f"{what} not met within {timeout} s")
