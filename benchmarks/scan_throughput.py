@@ -34,17 +34,57 @@ DB_NAME = "collecte_bench_scan"
 PORT_APP, PORT_BARE = 18081, 18082
 GUNICORN = ["--workers", "4", "--worker-class", "sync", "--bind"]
 
-# The scan transaction's essential SQL, as both references run it.
-SQL_TOKEN = ("SELECT u.id, u.organisation_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
-             "WHERE t.token_hash = %s AND t.revoked_at IS NULL")
-SQL_DEVICE = ("SELECT id, stage, version, site_id FROM devices WHERE code = %s "
-              "AND operator_id = %s")
-SQL_REPLAY = "SELECT id FROM stage_events WHERE client_event_id = %s"
-SQL_MOVE = ("UPDATE devices SET stage = 'diagnosed', version = version + 1, "
-            "stage_changed_at = now() WHERE id = %s AND stage = 'received' AND version = %s")
-SQL_EVENT = ("INSERT INTO stage_events (device_id, from_stage, to_stage, actor_id, site_id, "
-             "occurred_at, recorded_at, client_event_id) VALUES (%s, 'received', 'diagnosed', "
-             "%s, %s, now(), now(), %s)")
+# The scan transaction's SQL, statement for statement what the endpoint sends (checked with
+# SQLAlchemy's statement log), as both references run it: the token's user with its organisation,
+# the device in the caller's scope with its site and the earlier event of this client event id,
+# then one statement for the conditional update, the stage event and the two counter delta rows.
+SQL_TOKEN = (
+    "SELECT users.id, users.email, users.name, users.password_hash, users.role, "
+    "users.organisation_id, users.site_id, users.locale, users.is_active, users.created_at, "
+    "users.last_login_at, o.id, o.kind, o.name, o.siret, o.insee_code, o.department_code, "
+    "o.region_code, o.is_approved, o.created_at FROM users JOIN api_tokens "
+    "ON api_tokens.user_id = users.id LEFT OUTER JOIN organisations AS o "
+    "ON o.id = users.organisation_id WHERE api_tokens.token_hash = %s "
+    "AND api_tokens.revoked_at IS NULL AND users.is_active IS true")
+SQL_DEVICE = (
+    "SELECT devices.id, devices.code, devices.kind, devices.make, devices.model, devices.serial, "
+    "devices.asset_tag, devices.purchase_year, devices.cpu, devices.ram_gb, devices.grade, "
+    "devices.stage, devices.stage_changed_at, devices.outcome_reason, devices.donor_id, "
+    "devices.operator_id, devices.site_id, devices.pledge_id, devices.version, devices.created_at, "
+    "stage_events.id, stage_events.device_id, stage_events.to_stage, s.id, s.operator_id, s.name, "
+    "s.address, s.department_code, s.created_at FROM devices LEFT OUTER JOIN stage_events "
+    "ON stage_events.client_event_id = %s LEFT OUTER JOIN sites AS s ON s.id = devices.site_id "
+    "WHERE devices.code = %s AND devices.operator_id = %s")
+_DELTA = "SELECT %s::date, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM moved"
+SQL_MOVE = (
+    "WITH moved AS (UPDATE devices SET stage = %s, stage_changed_at = %s, site_id = %s, "
+    "version = devices.version + 1 WHERE devices.id = %s AND devices.stage = %s "
+    "AND devices.version = %s RETURNING devices.id), "
+    "event AS (INSERT INTO stage_events (device_id, from_stage, to_stage, actor_id, site_id, "
+    "occurred_at, recorded_at, note, client_event_id) SELECT moved.id, %s, %s, %s, %s, %s, %s, "
+    "%s, %s FROM moved RETURNING stage_events.id), "
+    "deltas AS (INSERT INTO counter_deltas (day, site_id, operator_id, department_code, kind, "
+    f"grade, stage, stock, entered, goal) {_DELTA} UNION ALL {_DELTA} "
+    "RETURNING counter_deltas.id) SELECT event.id FROM event")
+
+
+def scan_transaction(conn, digest: str, code: str, event_id: str):
+    """(a) and (b): the endpoint's transaction for a received → diagnosed scan, in psycopg."""
+    import datetime as dt
+
+    with conn.transaction():
+        user = conn.execute(SQL_TOKEN, (digest,)).fetchone()
+        device = conn.execute(SQL_DEVICE, (event_id, code, user[5])).fetchone()
+        if device[20] is not None:  # this client event id was already recorded
+            return device
+        now = dt.datetime.now(dt.UTC)
+        site, org, kind, department = device[16], device[15], device[2], device[27]
+        conn.execute(SQL_MOVE, (
+            "diagnosed", now, site, device[0], "received", device[18],
+            "received", "diagnosed", user[0], site, now, now, None, event_id,
+            now.date(), site, org, department, kind, "", "received", -1, 0, 0,
+            now.date(), site, org, department, kind, "", "diagnosed", 1, 1, 0)).fetchone()
+    return device
 
 
 def seed(url: str, devices: int) -> tuple[str, list[str]]:
@@ -98,14 +138,7 @@ def psycopg_reference(url: str, token: str, codes: list[str], seconds: float,
                 if time.monotonic() > deadline:
                     break
                 t0 = time.perf_counter()
-                with conn.transaction():
-                    user_id, org_id = conn.execute(SQL_TOKEN, (digest,)).fetchone()
-                    device_id, _stage, version, site_id = conn.execute(
-                        SQL_DEVICE, (code, org_id)).fetchone()
-                    event_id = str(uuid.uuid4())
-                    conn.execute(SQL_REPLAY, (event_id,)).fetchone()
-                    conn.execute(SQL_MOVE, (device_id, version))
-                    conn.execute(SQL_EVENT, (device_id, user_id, site_id, event_id))
+                scan_transaction(conn, digest, code, str(uuid.uuid4()))
                 mine.append(time.perf_counter() - t0)
         with lock:
             latencies.extend(mine)
@@ -119,32 +152,36 @@ def psycopg_reference(url: str, token: str, codes: list[str], seconds: float,
 
 
 BARE_APP = '''
-import hashlib, os, uuid
+import hashlib, os
 import psycopg_pool
 from flask import Flask, request, jsonify
-from benchmarks.scan_throughput import SQL_TOKEN, SQL_DEVICE, SQL_REPLAY, SQL_MOVE, SQL_EVENT
+from benchmarks.scan_throughput import scan_transaction
 app = Flask(__name__)
 pool = psycopg_pool.ConnectionPool(os.environ["BENCH_DSN"], min_size=1, max_size=2, open=True)
 @app.post("/api/v1/scans")
 def scan():
     body = request.get_json()
     digest = hashlib.sha256(request.headers["Authorization"][7:].encode()).hexdigest()
-    with pool.connection() as conn, conn.transaction():
-        user_id, org_id = conn.execute(SQL_TOKEN, (digest,)).fetchone()
-        device_id, stage, version, site_id = conn.execute(SQL_DEVICE, (body["code"], org_id)).fetchone()
-        conn.execute(SQL_REPLAY, (body["client_event_id"],)).fetchone()
-        conn.execute(SQL_MOVE, (device_id, version))
-        conn.execute(SQL_EVENT, (device_id, user_id, site_id, body["client_event_id"]))
-    return jsonify({"code": body["code"], "stage": "diagnosed"}), 201
+    with pool.connection() as conn:
+        device = scan_transaction(conn, digest, body["code"], body["client_event_id"])
+    return jsonify({"code": device[1], "kind": device[2], "make": device[3], "model": device[4],
+                    "stage": "diagnosed", "site": {"id": device[23], "name": device[25],
+                                                   "department_code": device[27]}}), 201
 '''
+
+
+WARMUP_S = 3.0
 
 
 def http_load(port: int, token: str, codes: list[str], seconds: float,
               clients: int) -> tuple[list[float], int]:
+    """Scans from `clients` threads: WARMUP_S first, uncounted (every gunicorn worker booted
+    and its caches warm), then `seconds` timed."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+    start = time.monotonic() + WARMUP_S
+    deadline = start + seconds
 
     def run(chunk):
         mine, bad = [], 0
@@ -159,6 +196,8 @@ def http_load(port: int, token: str, codes: list[str], seconds: float,
             conn.request("POST", "/api/v1/scans", body=body, headers=headers)
             response = conn.getresponse()
             response.read()
+            if time.monotonic() < start:
+                continue
             mine.append(time.perf_counter() - t0)
             if response.status != 201:
                 bad += 1
@@ -202,6 +241,7 @@ def one_run(seconds: float, clients: int, devices: int) -> dict:
     token, codes = seed(url, devices)
     third = len(codes) // 3
     results = {}
+    load_before = os.getloadavg()[0]
     lat = psycopg_reference(url, token, codes[:third], seconds, clients)
     results["psycopg"] = summary(lat, seconds)
     env = {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_DATA_DIR": "/tmp/bench-scan",
@@ -226,6 +266,15 @@ def one_run(seconds: float, clients: int, devices: int) -> dict:
     finally:
         app.terminate()
         app.wait()
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        moves, deltas = conn.execute(
+            "SELECT (SELECT count(*) FROM stage_events WHERE from_stage = 'received'), "
+            "(SELECT count(*) FROM counter_deltas)").fetchone()
+    # Every path wrote the same rows: one event and two counter delta rows per scan (the
+    # warm-up scans, not counted in `n`, wrote theirs too).
+    results["rows_ok"] = deltas == 2 * moves >= 2 * sum(r["n"] - r.get("errors", 0)
+                                                         for r in results.values())
+    results["load"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     return results
 
 
