@@ -34,6 +34,7 @@ from ..domain.stages import SUFFICIENT_ERASURE_LEVELS, Facts, Stage, check_move
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from . import counters
+from .access import scope_key
 from .devices import canonical_code, device_query, get_device, unknown_device
 
 # What a move writes, as tables: the scan is the hot path, and Core statements on tables skip
@@ -270,11 +271,27 @@ def _scanned_device(actor: User, raw_code: str, client_event_id: str | None):
     if not client_event_id:
         return get_device(actor, raw_code), _UNREAD
     code = canonical_code(raw_code)
-    row = db.session.execute(
-        device_query(actor, code)
-        .outerjoin(StageEvent, StageEvent.client_event_id == client_event_id)
-        .add_columns(StageEvent.id, StageEvent.device_id, StageEvent.to_stage)).first()
+    row = db.session.execute(_scan_query(actor), {"code": code,
+                                                  "client_event_id": client_event_id}).first()
     if row is None:
         raise unknown_device(code)
     device, event_id, device_id, to_stage = row
     return device, (None if event_id is None else (event_id, device_id, to_stage))
+
+
+_SCAN_QUERIES: dict[tuple, object] = {}
+
+
+def _scan_query(actor: User):
+    """The scan's read, built once per scope (see access.scope_key): building and keying an ORM
+    statement costs about as much as running it."""
+    key = scope_key(actor)
+    query = _SCAN_QUERIES.get(key)
+    if query is None:
+        if len(_SCAN_QUERIES) >= 1024:
+            _SCAN_QUERIES.clear()
+        query = _SCAN_QUERIES[key] = (
+            device_query(actor, bindparam("code"))
+            .outerjoin(StageEvent, StageEvent.client_event_id == bindparam("client_event_id"))
+            .add_columns(StageEvent.id, StageEvent.device_id, StageEvent.to_stage))
+    return query
