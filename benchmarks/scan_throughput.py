@@ -239,10 +239,11 @@ def summary(latencies: list[float], seconds: float) -> dict:
 def one_run(seconds: float, clients: int, devices: int) -> dict:
     url = fresh_database(DB_NAME)
     token, codes = seed(url, devices)
-    third = len(codes) // 3
+    # Each path gets its own devices: half for (a), the fastest, a quarter each for the HTTP paths.
+    half, three_quarters = len(codes) // 2, len(codes) * 3 // 4
     results = {}
     load_before = os.getloadavg()[0]
-    lat = psycopg_reference(url, token, codes[:third], seconds, clients)
+    lat = psycopg_reference(url, token, codes[:half], seconds, clients)
     results["psycopg"] = summary(lat, seconds)
     env = {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_DATA_DIR": "/tmp/bench-scan",
            "COLLECTE_ENV": "production", "COLLECTE_SECRET_KEY": "bench-" + "x" * 40,
@@ -254,14 +255,14 @@ def one_run(seconds: float, clients: int, devices: int) -> dict:
     env_bare = {**env, "PYTHONPATH": f"{ROOT}:/tmp"}
     bare = start_gunicorn("bench_bare_app:app", PORT_BARE, env_bare)
     try:
-        lat, errors = http_load(PORT_BARE, token, codes[third:2 * third], seconds, clients)
+        lat, errors = http_load(PORT_BARE, token, codes[half:three_quarters], seconds, clients)
         results["bare"] = {**summary(lat, seconds), "errors": errors}
     finally:
         bare.terminate()
         bare.wait()
     app = start_gunicorn("collecte:create_app()", PORT_APP, env)
     try:
-        lat, errors = http_load(PORT_APP, token, codes[2 * third:], seconds, clients)
+        lat, errors = http_load(PORT_APP, token, codes[three_quarters:], seconds, clients)
         results["app"] = {**summary(lat, seconds), "errors": errors}
     finally:
         app.terminate()
@@ -298,15 +299,30 @@ def main() -> None:
         for k, label in (("app", "Collecte `POST /api/v1/scans` (gunicorn, 4 sync workers)"),
                          ("bare", "(b) bare Flask route, same SQL, same gunicorn"),
                          ("psycopg", "(a) same transaction with psycopg directly")))
+    per_run = "\n".join(
+        f"| {i} | {r['app']['rate']:,.0f} | {r['bare']['rate']:,.0f} | {r['psycopg']['rate']:,.0f} "
+        f"| {r['app']['rate'] / r['bare']['rate'] * 100:.0f} % | {r['app']['p99']:.1f} "
+        f"| {r['load'][0]} → {r['load'][1]} |" for i, r in enumerate(runs, 1))
+    rows_ok = all(r["rows_ok"] for r in runs)
     body = f"""Script: `benchmarks/scan_throughput.py --seconds {args.seconds:g} --clients \
 {args.clients} --devices {args.devices} --runs {args.runs}`. Machine: {machine()}. Date: {today()}.
 Median of {args.runs} runs; each run seeds {args.devices:,} received devices in a fresh
 PostgreSQL database and sends authenticated scans (received → diagnosed, a new device and a new
-client event id each time) from {args.clients} keep-alive HTTP clients for {args.seconds:g} s.
+client event id each time) from {args.clients} keep-alive HTTP clients for {args.seconds:g} s, after
+{WARMUP_S:g} s of uncounted warm-up (every gunicorn worker booted). Both references run the
+endpoint's SQL statement for statement: the token's user with its organisation; the device in
+the caller's scope with its site and the earlier event of the client event id (one read); one
+`WITH … UPDATE … INSERT … INSERT` for the conditional update, the stage event and the two
+counter delta rows; commit. {"Every path wrote one event and two delta rows per scan." if rows_ok
+else "**Row check failed**: the paths did not write the same rows."}
 
 | path | scans/s | p50 ms | p99 ms |
 |---|---:|---:|---:|
 {table}
+
+| run | Collecte scans/s | (b) scans/s | (a) scans/s | share of (b) | Collecte p99 ms | load average (1 min) |
+|---|---:|---:|---:|---:|---:|---|
+{per_run}
 
 Collecte reaches **{share:.0f} %** of the bare route's throughput (target ≥ 60 %), p99
 {med['app']['p99']:.1f} ms (target < 50 ms); {errors} non-201 answers in all runs. The clients
