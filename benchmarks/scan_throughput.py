@@ -174,14 +174,16 @@ WARMUP_S = 3.0
 
 
 def http_load(port: int, token: str, codes: list[str], seconds: float,
-              clients: int) -> tuple[list[float], int]:
+              clients: int, on_start=None) -> tuple[list[float], int]:
     """Scans from `clients` threads: WARMUP_S first, uncounted (every gunicorn worker booted
-    and its caches warm), then `seconds` timed."""
+    and its caches warm), then `seconds` timed; `on_start` is called when the timing starts."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     start = time.monotonic() + WARMUP_S
     deadline = start + seconds
+    if on_start is not None:
+        threading.Timer(WARMUP_S, on_start).start()
 
     def run(chunk):
         mine, bad = [], 0
@@ -214,10 +216,10 @@ def http_load(port: int, token: str, codes: list[str], seconds: float,
     return latencies, errors[0]
 
 
-def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(target: str, port: int, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
     log = open(f"/tmp/bench-gunicorn-{port}.log", "wb")  # noqa: SIM115 - kept for the run
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN,
-                                f"127.0.0.1:{port}", target], cwd=ROOT, env=env,
+                                f"127.0.0.1:{port}", target], cwd=cwd, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         try:
@@ -236,7 +238,46 @@ def summary(latencies: list[float], seconds: float) -> dict:
             "p99": percentile(latencies, 99) * 1000, "n": len(latencies)}
 
 
-def one_run(seconds: float, clients: int, devices: int) -> dict:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def backends(database: str) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", f"postgres: .*{database} "], capture_output=True,
+                         text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def measured_load(port: int, server: subprocess.Popen, token: str, codes: list[str],
+                  seconds: float, clients: int) -> dict:
+    """http_load, plus the CPU the gunicorn workers and the PostgreSQL backends spent per scan
+    during the timed window: a figure that the machine's other load inflates less than rates."""
+    workers, marks = children(server.pid), {}
+
+    def mark():
+        marks["workers"], marks["pg"] = cpu_seconds(workers), cpu_seconds(backends(DB_NAME))
+
+    lat, errors = http_load(port, token, codes, seconds, clients, on_start=mark)
+    n = max(len(lat), 1)
+    return {**summary(lat, seconds), "errors": errors,
+            "worker_cpu_ms": (cpu_seconds(workers) - marks["workers"]) / n * 1000,
+            "pg_cpu_ms": (cpu_seconds(backends(DB_NAME)) - marks["pg"]) / n * 1000}
+
+
+def one_run(seconds: float, clients: int, devices: int, app_src: Path = ROOT) -> dict:
     url = fresh_database(DB_NAME)
     token, codes = seed(url, devices)
     # Each path gets its own devices: half for (a), the fastest, a quarter each for the HTTP paths.
@@ -255,15 +296,17 @@ def one_run(seconds: float, clients: int, devices: int) -> dict:
     env_bare = {**env, "PYTHONPATH": f"{ROOT}:/tmp"}
     bare = start_gunicorn("bench_bare_app:app", PORT_BARE, env_bare)
     try:
-        lat, errors = http_load(PORT_BARE, token, codes[half:three_quarters], seconds, clients)
-        results["bare"] = {**summary(lat, seconds), "errors": errors}
+        results["bare"] = measured_load(PORT_BARE, bare, token, codes[half:three_quarters],
+                                        seconds, clients)
     finally:
         bare.terminate()
         bare.wait()
-    app = start_gunicorn("collecte:create_app()", PORT_APP, env)
+    # --app-src: the app from another source tree (e.g. `git archive` of an earlier commit).
+    app = start_gunicorn("collecte:create_app()", PORT_APP, {**env, "PYTHONPATH": str(app_src)},
+                         cwd=app_src)
     try:
-        lat, errors = http_load(PORT_APP, token, codes[three_quarters:], seconds, clients)
-        results["app"] = {**summary(lat, seconds), "errors": errors}
+        results["app"] = measured_load(PORT_APP, app, token, codes[three_quarters:], seconds,
+                                       clients)
     finally:
         app.terminate()
         app.wait()
@@ -279,15 +322,23 @@ def one_run(seconds: float, clients: int, devices: int) -> dict:
     return results
 
 
+RUN_HEADER = ("| run | Collecte scans/s | (b) scans/s | (a) scans/s | share of (b) | Collecte p99 ms "
+              "| worker CPU ms/scan, Collecte / (b) | PostgreSQL CPU ms/scan, Collecte / (b) "
+              "| load average (1 min) |\n|---|---:|---:|---:|---:|---:|---:|---:|---|")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--app-src", type=Path, default=ROOT,
+                        help="run the app from this source tree (before/after comparisons)")
     parser.add_argument("--write", action="store_true", help="update docs/BENCHMARKS.md")
     args = parser.parse_args()
-    runs = [one_run(args.seconds, args.clients, args.devices) for _ in range(args.runs)]
+    runs = [one_run(args.seconds, args.clients, args.devices, args.app_src.resolve())
+            for _ in range(args.runs)]
     for r in runs:
         print(json.dumps(r))
     med = {k: {m: median([r[k][m] for r in runs]) for m in ("rate", "p50", "p99")}
@@ -302,10 +353,15 @@ def main() -> None:
     per_run = "\n".join(
         f"| {i} | {r['app']['rate']:,.0f} | {r['bare']['rate']:,.0f} | {r['psycopg']['rate']:,.0f} "
         f"| {r['app']['rate'] / r['bare']['rate'] * 100:.0f} % | {r['app']['p99']:.1f} "
+        f"| {r['app'].get('worker_cpu_ms', float('nan')):.2f} / "
+        f"{r['bare'].get('worker_cpu_ms', float('nan')):.2f} "
+        f"| {r['app'].get('pg_cpu_ms', float('nan')):.2f} / "
+        f"{r['bare'].get('pg_cpu_ms', float('nan')):.2f} "
         f"| {r['load'][0]} → {r['load'][1]} |" for i, r in enumerate(runs, 1))
     rows_ok = all(r["rows_ok"] for r in runs)
+    source = "" if args.app_src.resolve() == ROOT else f" --app-src {args.app_src}"
     body = f"""Script: `benchmarks/scan_throughput.py --seconds {args.seconds:g} --clients \
-{args.clients} --devices {args.devices} --runs {args.runs}`. Machine: {machine()}. Date: {today()}.
+{args.clients} --devices {args.devices} --runs {args.runs}{source}`. Machine: {machine()}. Date: {today()}.
 Median of {args.runs} runs; each run seeds {args.devices:,} received devices in a fresh
 PostgreSQL database and sends authenticated scans (received → diagnosed, a new device and a new
 client event id each time) from {args.clients} keep-alive HTTP clients for {args.seconds:g} s, after
@@ -320,8 +376,7 @@ else "**Row check failed**: the paths did not write the same rows."}
 |---|---:|---:|---:|
 {table}
 
-| run | Collecte scans/s | (b) scans/s | (a) scans/s | share of (b) | Collecte p99 ms | load average (1 min) |
-|---|---:|---:|---:|---:|---:|---|
+{RUN_HEADER}
 {per_run}
 
 Collecte reaches **{share:.0f} %** of the bare route's throughput (target ≥ 60 %), p99
