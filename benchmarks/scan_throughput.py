@@ -34,17 +34,57 @@ DB_NAME = "collecte_bench_scan"
 PORT_APP, PORT_BARE = 18081, 18082
 GUNICORN = ["--workers", "4", "--worker-class", "sync", "--bind"]
 
-# The scan transaction's essential SQL, as both references run it.
-SQL_TOKEN = ("SELECT u.id, u.organisation_id FROM api_tokens t JOIN users u ON u.id = t.user_id "
-             "WHERE t.token_hash = %s AND t.revoked_at IS NULL")
-SQL_DEVICE = ("SELECT id, stage, version, site_id FROM devices WHERE code = %s "
-              "AND operator_id = %s")
-SQL_REPLAY = "SELECT id FROM stage_events WHERE client_event_id = %s"
-SQL_MOVE = ("UPDATE devices SET stage = 'diagnosed', version = version + 1, "
-            "stage_changed_at = now() WHERE id = %s AND stage = 'received' AND version = %s")
-SQL_EVENT = ("INSERT INTO stage_events (device_id, from_stage, to_stage, actor_id, site_id, "
-             "occurred_at, recorded_at, client_event_id) VALUES (%s, 'received', 'diagnosed', "
-             "%s, %s, now(), now(), %s)")
+# The scan transaction's SQL, statement for statement what the endpoint sends (checked with
+# SQLAlchemy's statement log), as both references run it: the token's user with its organisation,
+# the device in the caller's scope with its site and the earlier event of this client event id,
+# then one statement for the conditional update, the stage event and the two counter delta rows.
+SQL_TOKEN = (
+    "SELECT users.id, users.email, users.name, users.password_hash, users.role, "
+    "users.organisation_id, users.site_id, users.locale, users.is_active, users.created_at, "
+    "users.last_login_at, o.id, o.kind, o.name, o.siret, o.insee_code, o.department_code, "
+    "o.region_code, o.is_approved, o.created_at FROM users JOIN api_tokens "
+    "ON api_tokens.user_id = users.id LEFT OUTER JOIN organisations AS o "
+    "ON o.id = users.organisation_id WHERE api_tokens.token_hash = %s "
+    "AND api_tokens.revoked_at IS NULL AND users.is_active IS true")
+SQL_DEVICE = (
+    "SELECT devices.id, devices.code, devices.kind, devices.make, devices.model, devices.serial, "
+    "devices.asset_tag, devices.purchase_year, devices.cpu, devices.ram_gb, devices.grade, "
+    "devices.stage, devices.stage_changed_at, devices.outcome_reason, devices.donor_id, "
+    "devices.operator_id, devices.site_id, devices.pledge_id, devices.version, devices.created_at, "
+    "stage_events.id, stage_events.device_id, stage_events.to_stage, s.id, s.operator_id, s.name, "
+    "s.address, s.department_code, s.created_at FROM devices LEFT OUTER JOIN stage_events "
+    "ON stage_events.client_event_id = %s LEFT OUTER JOIN sites AS s ON s.id = devices.site_id "
+    "WHERE devices.code = %s AND devices.operator_id = %s")
+_DELTA = "SELECT %s::date, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM moved"
+SQL_MOVE = (
+    "WITH moved AS (UPDATE devices SET stage = %s, stage_changed_at = %s, site_id = %s, "
+    "version = devices.version + 1 WHERE devices.id = %s AND devices.stage = %s "
+    "AND devices.version = %s RETURNING devices.id), "
+    "event AS (INSERT INTO stage_events (device_id, from_stage, to_stage, actor_id, site_id, "
+    "occurred_at, recorded_at, note, client_event_id) SELECT moved.id, %s, %s, %s, %s, %s, %s, "
+    "%s, %s FROM moved RETURNING stage_events.id), "
+    "deltas AS (INSERT INTO counter_deltas (day, site_id, operator_id, department_code, kind, "
+    f"grade, stage, stock, entered, goal) {_DELTA} UNION ALL {_DELTA} "
+    "RETURNING counter_deltas.id) SELECT event.id FROM event")
+
+
+def scan_transaction(conn, digest: str, code: str, event_id: str):
+    """(a) and (b): the endpoint's transaction for a received → diagnosed scan, in psycopg."""
+    import datetime as dt
+
+    with conn.transaction():
+        user = conn.execute(SQL_TOKEN, (digest,)).fetchone()
+        device = conn.execute(SQL_DEVICE, (event_id, code, user[5])).fetchone()
+        if device[20] is not None:  # this client event id was already recorded
+            return device
+        now = dt.datetime.now(dt.UTC)
+        site, org, kind, department = device[16], device[15], device[2], device[27]
+        conn.execute(SQL_MOVE, (
+            "diagnosed", now, site, device[0], "received", device[18],
+            "received", "diagnosed", user[0], site, now, now, None, event_id,
+            now.date(), site, org, department, kind, "", "received", -1, 0, 0,
+            now.date(), site, org, department, kind, "", "diagnosed", 1, 1, 0)).fetchone()
+    return device
 
 
 def seed(url: str, devices: int) -> tuple[str, list[str]]:
@@ -89,7 +129,8 @@ def psycopg_reference(url: str, token: str, codes: list[str], seconds: float,
     dsn = url.replace("postgresql+psycopg", "postgresql")
     latencies: list[float] = []
     lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+    began = time.monotonic()
+    deadline = began + seconds
 
     def run(chunk):
         mine = []
@@ -98,14 +139,7 @@ def psycopg_reference(url: str, token: str, codes: list[str], seconds: float,
                 if time.monotonic() > deadline:
                     break
                 t0 = time.perf_counter()
-                with conn.transaction():
-                    user_id, org_id = conn.execute(SQL_TOKEN, (digest,)).fetchone()
-                    device_id, _stage, version, site_id = conn.execute(
-                        SQL_DEVICE, (code, org_id)).fetchone()
-                    event_id = str(uuid.uuid4())
-                    conn.execute(SQL_REPLAY, (event_id,)).fetchone()
-                    conn.execute(SQL_MOVE, (device_id, version))
-                    conn.execute(SQL_EVENT, (device_id, user_id, site_id, event_id))
+                scan_transaction(conn, digest, code, str(uuid.uuid4()))
                 mine.append(time.perf_counter() - t0)
         with lock:
             latencies.extend(mine)
@@ -115,36 +149,45 @@ def psycopg_reference(url: str, token: str, codes: list[str], seconds: float,
         t.start()
     for t in threads:
         t.join()
-    return latencies
+    # If the clients ran out of devices before the deadline, the rate is over the time they ran.
+    return latencies, min(seconds, time.monotonic() - began)
 
 
 BARE_APP = '''
-import hashlib, os, uuid
+import hashlib, os
 import psycopg_pool
 from flask import Flask, request, jsonify
-from benchmarks.scan_throughput import SQL_TOKEN, SQL_DEVICE, SQL_REPLAY, SQL_MOVE, SQL_EVENT
+from benchmarks.scan_throughput import scan_transaction
 app = Flask(__name__)
 pool = psycopg_pool.ConnectionPool(os.environ["BENCH_DSN"], min_size=1, max_size=2, open=True)
 @app.post("/api/v1/scans")
 def scan():
     body = request.get_json()
     digest = hashlib.sha256(request.headers["Authorization"][7:].encode()).hexdigest()
-    with pool.connection() as conn, conn.transaction():
-        user_id, org_id = conn.execute(SQL_TOKEN, (digest,)).fetchone()
-        device_id, stage, version, site_id = conn.execute(SQL_DEVICE, (body["code"], org_id)).fetchone()
-        conn.execute(SQL_REPLAY, (body["client_event_id"],)).fetchone()
-        conn.execute(SQL_MOVE, (device_id, version))
-        conn.execute(SQL_EVENT, (device_id, user_id, site_id, body["client_event_id"]))
-    return jsonify({"code": body["code"], "stage": "diagnosed"}), 201
+    with pool.connection() as conn:
+        device = scan_transaction(conn, digest, body["code"], body["client_event_id"])
+    return jsonify({"code": device[1], "kind": device[2], "make": device[3], "model": device[4],
+                    "stage": "diagnosed", "site": {"id": device[23], "name": device[25],
+                                                   "department_code": device[27]}}), 201
 '''
 
 
+WARMUP_S = 3.0
+
+
 def http_load(port: int, token: str, codes: list[str], seconds: float,
-              clients: int) -> tuple[list[float], int]:
+              clients: int, on_start=None) -> tuple[list[float], int, float]:
+    """Scans from `clients` threads: WARMUP_S first, uncounted (every gunicorn worker booted
+    and its caches warm), then `seconds` timed; `on_start` is called when the timing starts.
+    Returns the latencies, the number of answers other than 201, and how long the timed part
+    lasted (shorter than `seconds` if the clients ran out of devices)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+    start = time.monotonic() + WARMUP_S
+    deadline = start + seconds
+    if on_start is not None:
+        threading.Timer(WARMUP_S, on_start).start()
 
     def run(chunk):
         mine, bad = [], 0
@@ -159,6 +202,8 @@ def http_load(port: int, token: str, codes: list[str], seconds: float,
             conn.request("POST", "/api/v1/scans", body=body, headers=headers)
             response = conn.getresponse()
             response.read()
+            if time.monotonic() < start:
+                continue
             mine.append(time.perf_counter() - t0)
             if response.status != 201:
                 bad += 1
@@ -172,13 +217,13 @@ def http_load(port: int, token: str, codes: list[str], seconds: float,
         t.start()
     for t in threads:
         t.join()
-    return latencies, errors[0]
+    return latencies, errors[0], min(seconds, max(0.001, time.monotonic() - start))
 
 
-def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(target: str, port: int, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
     log = open(f"/tmp/bench-gunicorn-{port}.log", "wb")  # noqa: SIM115 - kept for the run
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN,
-                                f"127.0.0.1:{port}", target], cwd=ROOT, env=env,
+                                f"127.0.0.1:{port}", target], cwd=cwd, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     for _ in range(100):
         try:
@@ -197,13 +242,55 @@ def summary(latencies: list[float], seconds: float) -> dict:
             "p99": percentile(latencies, 99) * 1000, "n": len(latencies)}
 
 
-def one_run(seconds: float, clients: int, devices: int) -> dict:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def backends(database: str) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", f"postgres: .*{database} "], capture_output=True,
+                         text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def measured_load(port: int, server: subprocess.Popen, token: str, codes: list[str],
+                  seconds: float, clients: int) -> dict:
+    """http_load, plus the CPU the gunicorn workers and the PostgreSQL backends spent per scan
+    during the timed window: a figure that the machine's other load inflates less than rates."""
+    workers, marks = children(server.pid), {}
+
+    def mark():
+        marks["workers"], marks["pg"] = cpu_seconds(workers), cpu_seconds(backends(DB_NAME))
+
+    lat, errors, ran = http_load(port, token, codes, seconds, clients, on_start=mark)
+    n = max(len(lat), 1)
+    return {**summary(lat, ran), "errors": errors, "ran_s": round(ran, 1),
+            "worker_cpu_ms": (cpu_seconds(workers) - marks["workers"]) / n * 1000,
+            "pg_cpu_ms": (cpu_seconds(backends(DB_NAME)) - marks["pg"]) / n * 1000}
+
+
+def one_run(seconds: float, clients: int, devices: int, app_src: Path = ROOT) -> dict:
     url = fresh_database(DB_NAME)
     token, codes = seed(url, devices)
-    third = len(codes) // 3
+    # Each path gets its own devices, by speed: 55 % for (a), 30 % for (b), 15 % for Collecte.
+    # A path that runs out stops early; its rate is then over the time it ran.
+    half, three_quarters = len(codes) * 55 // 100, len(codes) * 85 // 100
     results = {}
-    lat = psycopg_reference(url, token, codes[:third], seconds, clients)
-    results["psycopg"] = summary(lat, seconds)
+    load_before = os.getloadavg()[0]
+    lat, ran = psycopg_reference(url, token, codes[:half], seconds, clients)
+    results["psycopg"] = {**summary(lat, ran), "ran_s": round(ran, 1)}
     env = {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_DATA_DIR": "/tmp/bench-scan",
            "COLLECTE_ENV": "production", "COLLECTE_SECRET_KEY": "bench-" + "x" * 40,
            "COLLECTE_JOBS_MODE": "record",
@@ -214,19 +301,35 @@ def one_run(seconds: float, clients: int, devices: int) -> dict:
     env_bare = {**env, "PYTHONPATH": f"{ROOT}:/tmp"}
     bare = start_gunicorn("bench_bare_app:app", PORT_BARE, env_bare)
     try:
-        lat, errors = http_load(PORT_BARE, token, codes[third:2 * third], seconds, clients)
-        results["bare"] = {**summary(lat, seconds), "errors": errors}
+        results["bare"] = measured_load(PORT_BARE, bare, token, codes[half:three_quarters],
+                                        seconds, clients)
     finally:
         bare.terminate()
         bare.wait()
-    app = start_gunicorn("collecte:create_app()", PORT_APP, env)
+    # --app-src: the app from another source tree (e.g. `git archive` of an earlier commit).
+    app = start_gunicorn("collecte:create_app()", PORT_APP, {**env, "PYTHONPATH": str(app_src)},
+                         cwd=app_src)
     try:
-        lat, errors = http_load(PORT_APP, token, codes[2 * third:], seconds, clients)
-        results["app"] = {**summary(lat, seconds), "errors": errors}
+        results["app"] = measured_load(PORT_APP, app, token, codes[three_quarters:], seconds,
+                                       clients)
     finally:
         app.terminate()
         app.wait()
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        moves, deltas = conn.execute(
+            "SELECT (SELECT count(*) FROM stage_events WHERE from_stage = 'received'), "
+            "(SELECT count(*) FROM counter_deltas)").fetchone()
+    # Every path wrote the same rows: one event and two counter delta rows per scan (the
+    # warm-up scans, not counted in `n`, wrote theirs too).
+    results["rows_ok"] = deltas == 2 * moves >= 2 * sum(r["n"] - r.get("errors", 0)
+                                                         for r in results.values())
+    results["load"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     return results
+
+
+RUN_HEADER = ("| run | Collecte scans/s | (b) scans/s | (a) scans/s | share of (b) | Collecte p99 ms "
+              "| worker CPU ms/scan, Collecte / (b) | PostgreSQL CPU ms/scan, Collecte / (b) "
+              "| load average (1 min) |\n|---|---:|---:|---:|---:|---:|---:|---:|---|")
 
 
 def main() -> None:
@@ -235,9 +338,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--app-src", type=Path, default=ROOT,
+                        help="run the app from this source tree (before/after comparisons)")
     parser.add_argument("--write", action="store_true", help="update docs/BENCHMARKS.md")
     args = parser.parse_args()
-    runs = [one_run(args.seconds, args.clients, args.devices) for _ in range(args.runs)]
+    runs = [one_run(args.seconds, args.clients, args.devices, args.app_src.resolve())
+            for _ in range(args.runs)]
     for r in runs:
         print(json.dumps(r))
     med = {k: {m: median([r[k][m] for r in runs]) for m in ("rate", "p50", "p99")}
@@ -249,15 +355,34 @@ def main() -> None:
         for k, label in (("app", "Collecte `POST /api/v1/scans` (gunicorn, 4 sync workers)"),
                          ("bare", "(b) bare Flask route, same SQL, same gunicorn"),
                          ("psycopg", "(a) same transaction with psycopg directly")))
+    per_run = "\n".join(
+        f"| {i} | {r['app']['rate']:,.0f} | {r['bare']['rate']:,.0f} | {r['psycopg']['rate']:,.0f} "
+        f"| {r['app']['rate'] / r['bare']['rate'] * 100:.0f} % | {r['app']['p99']:.1f} "
+        f"| {r['app'].get('worker_cpu_ms', float('nan')):.2f} / "
+        f"{r['bare'].get('worker_cpu_ms', float('nan')):.2f} "
+        f"| {r['app'].get('pg_cpu_ms', float('nan')):.2f} / "
+        f"{r['bare'].get('pg_cpu_ms', float('nan')):.2f} "
+        f"| {r['load'][0]} → {r['load'][1]} |" for i, r in enumerate(runs, 1))
+    rows_ok = all(r["rows_ok"] for r in runs)
+    source = "" if args.app_src.resolve() == ROOT else f" --app-src {args.app_src}"
     body = f"""Script: `benchmarks/scan_throughput.py --seconds {args.seconds:g} --clients \
-{args.clients} --devices {args.devices} --runs {args.runs}`. Machine: {machine()}. Date: {today()}.
+{args.clients} --devices {args.devices} --runs {args.runs}{source}`. Machine: {machine()}. Date: {today()}.
 Median of {args.runs} runs; each run seeds {args.devices:,} received devices in a fresh
 PostgreSQL database and sends authenticated scans (received → diagnosed, a new device and a new
-client event id each time) from {args.clients} keep-alive HTTP clients for {args.seconds:g} s.
+client event id each time) from {args.clients} keep-alive HTTP clients for {args.seconds:g} s, after
+{WARMUP_S:g} s of uncounted warm-up (every gunicorn worker booted). Both references run the
+endpoint's SQL statement for statement: the token's user with its organisation; the device in
+the caller's scope with its site and the earlier event of the client event id (one read); one
+`WITH … UPDATE … INSERT … INSERT` for the conditional update, the stage event and the two
+counter delta rows; commit. {"Every path wrote one event and two delta rows per scan." if rows_ok
+else "**Row check failed**: the paths did not write the same rows."}
 
 | path | scans/s | p50 ms | p99 ms |
 |---|---:|---:|---:|
 {table}
+
+{RUN_HEADER}
+{per_run}
 
 Collecte reaches **{share:.0f} %** of the bare route's throughput (target ≥ 60 %), p99
 {med['app']['p99']:.1f} ms (target < 50 ms); {errors} non-201 answers in all runs. The clients

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from celery import Celery, Task
@@ -15,6 +16,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 
 from .api.problems import ProblemApi
 from .domain.models import Base
@@ -52,11 +55,40 @@ def _sqlite_begin_immediate(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# A pooled PostgreSQL connection idle for longer than this is pinged before use.
+PING_AFTER_IDLE_S = 2.0
+
+
+@event.listens_for(Pool, "connect")
+@event.listens_for(Pool, "checkin")
+def _note_idle_since(_dbapi_connection, record):
+    record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, record, _proxy):
+    """Pre-ping, but only connections that sat idle: a PostgreSQL restart during a quiet spell
+    costs a reconnect, not a 500 (the pool retries the checkout on DisconnectionError). A busy
+    worker reuses its connection within milliseconds, and pinging it on every request cost a
+    round trip per scan (pool_pre_ping); a restart under load fails the requests in flight
+    and at most one more per worker, after which SQLAlchemy renews the whole pool."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_S:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as exc:  # any driver error means the connection is unusable
+        raise DisconnectionError() from exc
+
+
 def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    # Pre-ping: a PostgreSQL restart costs one failed checkout per connection, not a 500.
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+    # Idle connections are pinged before use: see _ping_if_idle.
+    return {"pool_size": 5, "max_overflow": 5}
 
 
 VISIBILITY_TIMEOUT = 3600  # s; see celery_init_app

@@ -14,7 +14,7 @@ blp = Blueprint("api_scans", __name__, description="Scans that move devices betw
 
 @blp.route("/scans")
 class Scans(MethodView):
-    @blp.arguments(ScanIn)
+    @blp.arguments(ScanIn())  # an instance: webargs would build one per request from a class
     @blp.response(201, DeviceOut, description="The device, moved.")
     @blp.alt_response(200, schema=DeviceOut, description="This client_event_id was already "
                       "recorded: nothing changed.")

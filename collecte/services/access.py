@@ -16,8 +16,15 @@ def sees_everything(user: User) -> bool:
             and not org.region_code)
 
 
+def scope_key(user: User) -> tuple:
+    """Everything device_scope() depends on: users with the same key see the same devices
+    (services.stages keeps its scan query per key)."""
+    org = user.organisation
+    return (user.role, org.id, org.kind, org.region_code)
+
+
 def device_scope(user: User) -> ColumnElement[bool]:
-    """A where-clause on Device for what `user` may see."""
+    """A where-clause on Device for what `user` may see. Depends on scope_key(user) only."""
     if sees_everything(user):
         return true()
     org = user.organisation

@@ -74,9 +74,13 @@ def _add(rows: dict, key: Key, stock=0, entered=0, goal=0) -> None:
     values[2] += goal
 
 
+def _payload(rows: dict) -> list[dict]:
+    return [dict(zip(COUNTER_KEY, key, strict=True), stock=v[0], entered=v[1], goal=v[2])
+            for key, v in rows.items() if any(v)]
+
+
 def _insert_deltas(session: Session, rows: dict) -> None:
-    payload = [dict(zip(COUNTER_KEY, key, strict=True), stock=v[0], entered=v[1], goal=v[2])
-               for key, v in rows.items() if any(v)]
+    payload = _payload(rows)
     if payload:
         session.execute(insert(CounterDelta), payload)
 
@@ -90,8 +94,16 @@ def _pending_event_time(session: Session, device_id: int) -> dt.datetime | None:
 
 def record_move(session: Session, device, from_stage, to_stage, site_id,
                 occurred_at: dt.datetime | None = None) -> None:
-    """Called by services.stages.move() in the move's transaction, after the conditional
-    update and before `device` is refreshed (it still holds the old site and stage time)."""
+    """Insert the delta rows of a move (see `move_rows`) in the move's transaction."""
+    payload = move_rows(session, device, from_stage, to_stage, site_id, occurred_at)
+    if payload:
+        session.execute(insert(CounterDelta), payload)
+
+
+def move_rows(session: Session, device, from_stage, to_stage, site_id,
+              occurred_at: dt.datetime | None = None) -> list[dict]:
+    """The delta rows of a move, as `counter_deltas` values; services.stages.move() writes them
+    in the move's own statement. `device` still holds the old site and stage time."""
     from_stage, to_stage = str(from_stage), str(to_stage)
     occurred_at = occurred_at or _pending_event_time(session, device.id) or utcnow()
     day = _day(occurred_at)
@@ -106,7 +118,7 @@ def record_move(session: Session, device, from_stage, to_stage, site_id,
         if _within_window(handed_over_at, occurred_at):
             _add(rows, _key(_day(handed_over_at), old, device.kind, device.grade, "allocated"),
                  goal=-1)
-    _insert_deltas(session, rows)
+    return _payload(rows)
 
 
 def record_transfer(session: Session, device, old_site_id: int | None, new_site_id: int,

@@ -35,14 +35,22 @@ def canonical_code(raw: str) -> str:
 def get_device(user: User, raw_code: str, *, for_update: bool = False) -> Device:
     """The device with this code if `user` may see it; otherwise 404, whether or not it exists."""
     code = canonical_code(raw_code)
-    # The site comes along: pages, API answers and the dashboard counters all need it.
-    query = (select(Device).options(joinedload(Device.site))
-             .where(Device.code == code, device_scope(user)))
-    device = db.session.scalar(query)
+    device = db.session.scalar(device_query(user, code))
     if device is None:
-        raise NotFound(f"Aucun appareil avec le code {code[:4]}-{code[4:8]}-{code[8:]} ici.",
-                       code="unknown-device")
+        raise unknown_device(code)
     return device
+
+
+def device_query(user: User, code: str):
+    """Select the device with this stored code if `user` may see it, its site loaded with it
+    (pages, API answers and the dashboard counters all need the site)."""
+    return (select(Device).options(joinedload(Device.site))
+            .where(Device.code == code, device_scope(user)))
+
+
+def unknown_device(code: str) -> NotFound:
+    return NotFound(f"Aucun appareil avec le code {code[:4]}-{code[4:8]}-{code[8:]} ici.",
+                    code="unknown-device")
 
 
 def history(device: Device) -> list[StageEvent]:

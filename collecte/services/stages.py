@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.models import (
     Allocation,
     AllocationRequest,
+    CounterDelta,
     Device,
     ErasureRecord,
     FunctionalCheck,
@@ -27,11 +29,20 @@ from ..domain.models import (
     User,
     utcnow,
 )
+from ..domain.models.reports import COUNTER_KEY, COUNTER_VALUES
 from ..domain.stages import SUFFICIENT_ERASURE_LEVELS, Facts, Stage, check_move
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from . import counters
-from .devices import get_device
+from .access import scope_key
+from .devices import canonical_code, device_query, get_device, unknown_device
+
+# What a move writes, as tables: the scan is the hot path, and Core statements on tables skip
+# the ORM's unit of work (the device object is updated in the identity map by hand, below).
+_DEVICES, _EVENTS, _DELTAS = Device.__table__, StageEvent.__table__, CounterDelta.__table__
+EVENT_COLUMNS = ("device_id", "from_stage", "to_stage", "actor_id", "site_id", "occurred_at",
+                 "recorded_at", "note", "client_event_id")
+_UNREAD = object()  # the earlier event of a client event id has not been looked up yet
 
 
 @dataclass(frozen=True)
@@ -74,21 +85,27 @@ def gather_facts(device: Device, to: Stage | None = None) -> Facts:
     return Facts(**facts)
 
 
-def _replay(client_event_id: str | None, device: Device, to: Stage) -> MoveResult | None:
-    """The earlier result of this client event id, if it was already recorded."""
+def _replay(client_event_id: str | None, device: Device, to: Stage,
+            found=_UNREAD) -> MoveResult | None:
+    """The earlier result of this client event id, if it was already recorded. `found` is
+    that event's (id, device_id, to_stage) when the caller already read it (None: no such
+    event)."""
     if not client_event_id:
         return None
-    # A light column query: this runs on every scan and almost always finds nothing.
-    found = db.session.execute(select(StageEvent.id, StageEvent.device_id, StageEvent.to_stage)
-                               .where(StageEvent.client_event_id == client_event_id)).first()
+    if found is _UNREAD:
+        # A light column query: this runs on every scan and almost always finds nothing.
+        found = db.session.execute(
+            select(StageEvent.id, StageEvent.device_id, StageEvent.to_stage)
+            .where(StageEvent.client_event_id == client_event_id)).first()
     if found is None:
         return None
-    if found.device_id != device.id or found.to_stage != to:
+    event_id, device_id, to_stage = found
+    if device_id != device.id or to_stage != to:
         raise Conflict("Ce client_event_id a déjà servi pour un autre mouvement ; "
                        "envoyez-en un nouveau pour un nouveau scan.", code="client-event-id-reused",
                        errors={"client_event_id": ["Déjà utilisé pour un autre mouvement."]})
     db.session.refresh(device)
-    return MoveResult(device, db.session.get(StageEvent, found.id), created=False)
+    return MoveResult(device, db.session.get(StageEvent, event_id), created=False)
 
 
 def _target_site(actor: User, device: Device, to: Stage, site_id: int | None) -> int | None:
@@ -114,10 +131,11 @@ def _target_site(actor: User, device: Device, to: Stage, site_id: int | None) ->
 
 def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str | None = None,
          note: str | None = None, site_id: int | None = None,
-         occurred_at: dt.datetime | None = None) -> MoveResult:
-    """Check the table and guards, then move with a conditional update. Does not commit."""
+         occurred_at: dt.datetime | None = None, earlier=_UNREAD) -> MoveResult:
+    """Check the table and guards, then move with a conditional update. Does not commit.
+    `earlier`: the client event id's earlier event, when the caller already read it."""
     to = Stage(to)
-    replay = _replay(client_event_id, device, to)
+    replay = _replay(client_event_id, device, to, earlier)
     if replay:
         return replay
     current = Stage(device.stage)
@@ -129,19 +147,19 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
                     problems=list(refusal.problems))
     now = utcnow()
     new_site = _target_site(actor, device, to, site_id)
-    values = {"stage": to.value, "stage_changed_at": occurred_at or now,
-              "version": Device.version + 1,
-              "site_id": new_site}
+    values = {"stage": to.value, "stage_changed_at": occurred_at or now, "site_id": new_site}
     if device.operator_id is None and to is Stage.RECEIVED:
         values["operator_id"] = actor.organisation_id
     if to in (Stage.PARTS, Stage.RECYCLED, Stage.LOST):
         values["outcome_reason"] = (note or "").strip()[:300]
-    # The conditional update: of two simultaneous moves only one finds the row as it read it.
-    result = db.session.execute(
-        update(Device).where(Device.id == device.id, Device.stage == current.value,
-                             Device.version == device.version).values(**values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    event_row = {"device_id": device.id, "from_stage": current.value, "to_stage": to.value,
+                 "actor_id": actor.id, "site_id": new_site, "occurred_at": occurred_at or now,
+                 "recorded_at": now, "note": note or None, "client_event_id": client_event_id}
+    # Counters see the device as it was (old site, old stage time) and where it goes.
+    deltas = counters.move_rows(db.session, device, current, to, new_site,
+                                occurred_at=occurred_at or now)
+    event_id = _write(device, current, values, event_row, deltas)
+    if event_id is None:
         again = _replay(client_event_id, device, to)
         if again:
             return again
@@ -149,21 +167,75 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
         raise Conflict("Quelqu'un d'autre a déplacé cet appareil au même moment ; il est "
                        f"maintenant à l'étape {device.stage}.", code="concurrent-move",
                        current_stage=device.stage)
-    event = StageEvent(device_id=device.id, from_stage=current.value, to_stage=to.value,
-                       actor_id=actor.id, site_id=new_site, occurred_at=occurred_at or now,
-                       recorded_at=now, note=(note or None), client_event_id=client_event_id)
-    db.session.add(event)
-    # Counters see the device as it was (old site, old stage time) and where it goes.
-    counters.record_move(db.session, device, current, to, new_site,
-                         occurred_at=occurred_at or now)
     # The row now holds these values: tell the identity map instead of reading them back.
     site_changed = new_site != device.site_id
     for key, value in values.items():
-        set_committed_value(device, key, device.version + 1 if key == "version" else value)
+        set_committed_value(device, key, value)
+    set_committed_value(device, "version", device.version + 1)
     if site_changed:
         db.session.expire(device, ["site"])
-    db.session.flush()
+    event = StageEvent(id=event_id, **event_row)
+    make_transient_to_detached(event)
+    db.session.add(event)
     return MoveResult(device, event, created=True)
+
+
+def _write(device: Device, current: Stage, values: dict, event_row: dict,
+           deltas: list[dict]) -> int | None:
+    """The move's writes: the conditional update (of two simultaneous moves only one finds the
+    row as it read it), the event, the counter delta rows. Returns the event's id, or None when
+    the row had changed. On PostgreSQL one statement does all three (one round trip)."""
+    session = db.session
+    session.flush()  # the caller's pending objects first, as an ORM statement would have
+    where = {"device_id": device.id, "from_stage": current.value, "version": device.version}
+    if session.get_bind().dialect.name == "postgresql" and deltas:
+        statement = _move_statement(tuple(values), len(deltas))
+        params = {**where, **{f"set_{k}": v for k, v in values.items()},
+                  **{f"event_{k}": v for k, v in event_row.items() if k != "device_id"}}
+        for i, row in enumerate(deltas):
+            params.update({f"delta{i}_{k}": v for k, v in row.items()})
+        return session.execute(statement, params).scalar()
+    d = _DEVICES.c
+    result = session.execute(
+        update(_DEVICES).where(d.id == device.id, d.stage == current.value,
+                               d.version == device.version)
+        .values(**values, version=d.version + 1))
+    if result.rowcount != 1:
+        return None
+    event_id = session.execute(insert(_EVENTS).values(**event_row)).inserted_primary_key[0]
+    if deltas:
+        session.execute(insert(_DELTAS), deltas)
+    return event_id
+
+
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def _move_statement(value_keys: tuple[str, ...], n_deltas: int):
+    """WITH moved AS (UPDATE devices ... RETURNING id), event AS (INSERT INTO stage_events
+    SELECT ... FROM moved RETURNING id), deltas AS (INSERT INTO counter_deltas SELECT ... FROM
+    moved) SELECT id FROM event: nothing is inserted when the update found no row. Built once
+    per shape, with bound parameters, so that SQLAlchemy's compiled cache serves it."""
+    key = (value_keys, n_deltas)
+    if key not in _STATEMENTS:
+        d, e, c = _DEVICES.c, _EVENTS.c, _DELTAS.c
+        moved = (update(_DEVICES)
+                 .where(d.id == bindparam("device_id"), d.stage == bindparam("from_stage"),
+                        d.version == bindparam("version"))
+                 .values({**{k: bindparam(f"set_{k}", type_=d[k].type) for k in value_keys},
+                          "version": d.version + 1})
+                 .returning(d.id).cte("moved"))
+        event = (insert(_EVENTS).from_select(EVENT_COLUMNS, select(
+            moved.c.id, *(bindparam(f"event_{k}", type_=e[k].type) for k in EVENT_COLUMNS[1:])))
+            .returning(e.id).cte("event"))
+        columns = list(COUNTER_KEY + COUNTER_VALUES)
+        rows = [select(*(bindparam(f"delta{i}_{k}", type_=c[k].type) for k in columns))
+                .select_from(moved) for i in range(n_deltas)]
+        deltas = (insert(_DELTAS).from_select(columns, union_all(*rows) if n_deltas > 1
+                                              else rows[0])
+                  .returning(c.id).cte("deltas"))
+        _STATEMENTS[key] = select(event.c.id).add_cte(moved, event, deltas)
+    return _STATEMENTS[key]
 
 
 def advance(actor: User, code: str, to: Stage | str, *, client_event_id: str | None = None,
@@ -174,10 +246,10 @@ def advance(actor: User, code: str, to: Stage | str, *, client_event_id: str | N
         to = Stage(to)
     except ValueError as exc:
         raise Invalid(f"Étape inconnue : {to!r}.", errors={"to": ["Étape inconnue."]}) from exc
-    device = get_device(actor, code)
+    device, earlier = _scanned_device(actor, code, client_event_id)
     try:
         result = move(actor, device, to, client_event_id=client_event_id, note=note,
-                      site_id=site_id, occurred_at=occurred_at)
+                      site_id=site_id, occurred_at=occurred_at, earlier=earlier)
         db.session.commit()
     except IntegrityError:
         # Two requests with the same client event id raced: the other one committed it.
@@ -191,3 +263,35 @@ def advance(actor: User, code: str, to: Stage | str, *, client_event_id: str | N
         db.session.rollback()
         raise
     return result
+
+
+def _scanned_device(actor: User, raw_code: str, client_event_id: str | None):
+    """get_device() and the earlier event of this client event id in one statement: the device
+    row, left-joined to the (unique) event with that id."""
+    if not client_event_id:
+        return get_device(actor, raw_code), _UNREAD
+    code = canonical_code(raw_code)
+    row = db.session.execute(_scan_query(actor), {"code": code,
+                                                  "client_event_id": client_event_id}).first()
+    if row is None:
+        raise unknown_device(code)
+    device, event_id, device_id, to_stage = row
+    return device, (None if event_id is None else (event_id, device_id, to_stage))
+
+
+_SCAN_QUERIES: dict[tuple, object] = {}
+
+
+def _scan_query(actor: User):
+    """The scan's read, built once per scope (see access.scope_key): building and keying an ORM
+    statement costs about as much as running it."""
+    key = scope_key(actor)
+    query = _SCAN_QUERIES.get(key)
+    if query is None:
+        if len(_SCAN_QUERIES) >= 1024:
+            _SCAN_QUERIES.clear()
+        query = _SCAN_QUERIES[key] = (
+            device_query(actor, bindparam("code"))
+            .outerjoin(StageEvent, StageEvent.client_event_id == bindparam("client_event_id"))
+            .add_columns(StageEvent.id, StageEvent.device_id, StageEvent.to_stage))
+    return query

@@ -1,12 +1,12 @@
 """services.stages: the only writer of a device's stage, on SQLite and PostgreSQL."""
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from collecte.domain.models import Device, StageEvent
+from collecte.domain.models import CounterDelta, Device, StageEvent
 from collecte.errors import Conflict, Invalid, NotFound
-from collecte.services.stages import advance
+from collecte.services.stages import advance, move
 from tests.conftest import new_event_id
 
 
@@ -119,3 +119,45 @@ def test_the_stage_log_is_append_only_in_the_database(db, make, world):
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(StageEvent)) == 1
+
+
+def test_a_move_that_lost_the_race_writes_no_event_and_no_counter_rows(db, make, world):
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    before = (db.session.scalar(select(func.count()).select_from(StageEvent)),
+              db.session.scalar(select(func.count()).select_from(CounterDelta)))
+    # Someone else moved it after we read it: the row's version is no longer ours.
+    db.session.execute(update(Device.__table__).where(Device.__table__.c.id == device.id)
+                       .values(version=Device.__table__.c.version + 1))
+    with pytest.raises(Conflict) as info:
+        move(world.tech, device, "diagnosed", client_event_id=new_event_id())
+    assert info.value.code == "concurrent-move"
+    assert (db.session.scalar(select(func.count()).select_from(StageEvent)),
+            db.session.scalar(select(func.count()).select_from(CounterDelta))) == before
+
+
+def test_a_scan_reads_the_device_once_and_writes_in_one_statement_on_postgresql(db, make, world):
+    """The scan is the hot path (benchmarks/scan_throughput.py): device and replay check in one
+    read; on PostgreSQL the conditional update, the event and the counter rows in one write."""
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    statements = []
+
+    def record(_conn, _cursor, statement, *_):
+        if not statement.upper().startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
+            statements.append(statement.split(None, 1)[0].upper())
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = advance(world.tech, device.code, "diagnosed", client_event_id=new_event_id())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert result.created and result.device.stage == "diagnosed" and result.event.id
+    if engine.dialect.name == "postgresql":
+        assert statements == ["SELECT", "WITH"]
+    else:
+        assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT"]
+    deltas = db.session.execute(select(CounterDelta.stage, CounterDelta.stock, CounterDelta.entered)
+                                .order_by(CounterDelta.stage)).all()
+    assert [tuple(d) for d in deltas][-2:] == [("diagnosed", 1, 1), ("received", -1, 0)]
