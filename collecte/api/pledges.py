@@ -115,7 +115,9 @@ class PledgeInventory(MethodView):
         except RequestEntityTooLarge as exc:
             raise import_service.too_large() from exc
         # Like the JSON schemas: an unknown field (an organisation, a status...) is refused.
-        unknown = sorted((set(request.form) | set(request.files)) - _INVENTORY_FIELDS)
+        # A multipart part may come without a name (None): it is unknown too, named "".
+        sent = {name or "" for name in (*request.form, *request.files)}
+        unknown = sorted(sent - _INVENTORY_FIELDS)
         if unknown:
             raise Invalid("Ces champs ne sont pas acceptés : " + ", ".join(unknown) + ".",
                           errors={name: ["Unknown field."] for name in unknown})

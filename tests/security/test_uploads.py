@@ -255,3 +255,16 @@ def test_a_nul_character_in_a_form_a_query_or_a_body_is_refused_not_stored(
                       data={"file": (io.BytesIO(b"serial\nSN1\n"), "a.csv"),
                             "default_kind": "laptop\x00"})
     assert form.status_code == 422 and form.json["type"] == "urn:collecte:problem:nul-character"
+
+
+def test_a_multipart_part_without_a_name_is_an_unknown_field_not_a_500(api_as, world, pledge):
+    """Found by schemathesis: a part with no name reached the unknown-field check as None."""
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"i.csv\"\r\n\r\nserial;model\r\nSN1;X\r\n--{boundary}--\r\n")
+    response = api_as(world.donor).post(
+        f"/api/v1/pledges/{pledge.id}/inventory", data=body.encode(),
+        content_type=f"multipart/form-data; boundary={boundary}")
+    problem = assert_refused(response, 422, "ne sont pas acceptés")
+    assert "" in problem["errors"]
