@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from ..domain import inventory, upload_checks
 from ..domain.codes import format_code
 from ..domain.models import Device, Job, JobState, Pledge, PledgeStatus, User
-from ..domain.stages import Stage
+from ..domain.stages import N_, Stage
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..jobs import enqueue
@@ -72,8 +72,8 @@ def _folder(upload_id: str) -> Path:
 def _check_pledge(user: User, pledge_id: int):
     pledge = get_pledge(user, pledge_id)
     if pledge.status not in OPEN_STATUSES:
-        raise Invalid("On ne peut plus importer d'inventaire dans ce don (statut : "
-                      f"{pledge.status}).", code="pledge-closed")
+        raise Invalid("On ne peut plus importer d'inventaire dans ce don (statut : %(status)s).",
+                      params={"status": pledge.status}, code="pledge-closed")
     if user.role not in ("donor", "manager", "admin"):
         raise NotFound("Promesse de don inconnue.", code="unknown-pledge")
     return pledge
@@ -85,7 +85,7 @@ def save_upload(user: User, pledge_id: int, filename: str, data: bytes) -> str:
     if len(data) > limit_mb() * 1024 * 1024:
         raise too_large()
     if not data.strip():
-        raise Invalid("Le fichier est vide.", code="empty-file", errors={"file": ["Vide."]})
+        raise Invalid("Le fichier est vide.", code="empty-file", errors={"file": [N_("Vide.")]})
     try:
         upload_checks.check(data)
     except upload_checks.UploadRefused as exc:
@@ -113,7 +113,8 @@ def _load(pledge_id: int, upload_id: str) -> tuple[inventory.Table, str]:
     except inventory.InventoryError as exc:
         raise Invalid(str(exc), code="unreadable-file", errors={"file": [str(exc)]}) from exc
     if len(table.rows) > MAX_ROWS:
-        raise Invalid(f"Au plus {MAX_ROWS} lignes par import.", code="too-many-rows")
+        raise Invalid("Au plus %(n)s lignes par import.", params={"n": MAX_ROWS},
+                      code="too-many-rows")
     return table, meta["filename"]
 
 
@@ -132,7 +133,8 @@ def _peek(pledge_id: int, upload_id: str) -> tuple[list[str], int]:
     except inventory.InventoryError as exc:
         raise Invalid(str(exc), code="unreadable-file", errors={"file": [str(exc)]}) from exc
     if total > MAX_ROWS:
-        raise Invalid(f"Au plus {MAX_ROWS} lignes par import.", code="too-many-rows")
+        raise Invalid("Au plus %(n)s lignes par import.", params={"n": MAX_ROWS},
+                      code="too-many-rows")
     return headers, total
 
 

@@ -18,7 +18,7 @@ from ..domain.models import (
     User,
     utcnow,
 )
-from ..domain.stages import Stage
+from ..domain.stages import N_, Stage
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from . import counters, stages
@@ -40,7 +40,7 @@ def _workshop_site(user: User, site_id: int | None) -> int:
         site = db.session.get(Site, site_id)
         if site is None or (site.operator_id != user.organisation_id and not sees_everything(user)):
             raise NotFound("Ce site n'appartient pas à votre atelier.", code="unknown-site",
-                           errors={"site_id": ["Pas un site de votre atelier."]})
+                           errors={"site_id": [N_("Pas un site de votre atelier.")]})
         return site.id
     if user.site_id is not None:
         return user.site_id
@@ -48,7 +48,7 @@ def _workshop_site(user: User, site_id: int | None) -> int:
                               .order_by(Site.id))
     if first is None:
         raise Invalid("Choisissez le site qui reçoit ces appareils.", code="site-required",
-                      errors={"site_id": ["Obligatoire : votre compte n'a pas de site."]})
+                      errors={"site_id": [N_("Obligatoire : votre compte n'a pas de site.")]})
     return first
 
 
@@ -118,11 +118,11 @@ def _check(draft: UnannouncedDevice) -> None:
         if len(getattr(draft, field) or "") > limit:
             errors[field] = [f"{limit} caractères au plus."]
     if not (draft.serial or "").strip() and not (draft.asset_tag or "").strip():
-        errors["serial"] = ["Notez le numéro de série (ou, à défaut, le numéro d'inventaire)."]
+        errors["serial"] = [N_("Notez le numéro de série (ou, à défaut, le numéro d'inventaire).")]
     if draft.donor_id is not None:
         donor = db.session.get(Organisation, draft.donor_id)
         if donor is None or donor.kind not in ("donor_company", "donor_municipality"):
-            errors["donor_id"] = ["Donateur inconnu."]
+            errors["donor_id"] = [N_("Donateur inconnu.")]
     if errors:
         raise Invalid("L'appareil ne peut pas être enregistré.", errors=errors)
 

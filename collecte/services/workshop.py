@@ -21,7 +21,7 @@ from ..domain.models import (
     utcnow,
 )
 from ..domain.stages import GRADES, N_, SUFFICIENT_ERASURE_LEVELS, Stage
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, Term
 from ..extensions import db
 from . import counters
 from .devices import get_device
@@ -56,9 +56,9 @@ def workshop_device(actor: User, code: str) -> Device:
         raise NotFound("Page introuvable.")
     device = get_device(actor, code)
     if Stage(device.stage) not in WORKSHOP_STAGES:
-        raise Conflict(f"L'appareil n'est pas à l'atelier (étape « {device.stage} ») : "
-                       "ses fiches ne peuvent plus changer.", code="not-in-workshop",
-                       current_stage=device.stage)
+        raise Conflict("L'appareil n'est pas à l'atelier (étape « %(stage)s ») : ses fiches ne "
+                       "peuvent plus changer.", params={"stage": Term(Stage(device.stage).label)},
+                       code="not-in-workshop", current_stage=device.stage)
     return device
 
 
@@ -93,9 +93,9 @@ def record_diagnosis(actor: User, code: str, *, cpu: str | None = None, ram_gb: 
             errors[f"media.{i}.medium_type"] = [f"Type de support inconnu ; valeurs possibles : "
                                                 f"{', '.join(MEDIUM_TYPES)}."]
         if medium.capacity_gb is not None and not 0 < medium.capacity_gb <= 100_000:
-            errors[f"media.{i}.capacity_gb"] = ["Capacité en Go, entre 1 et 100 000."]
+            errors[f"media.{i}.capacity_gb"] = [N_("Capacité en Go, entre 1 et 100 000.")]
     if ram_gb is not None and not 0 < ram_gb <= 4096:
-        errors["ram_gb"] = ["Mémoire vive en Go, entre 1 et 4096."]
+        errors["ram_gb"] = [N_("Mémoire vive en Go, entre 1 et 4096.")]
     if errors:
         raise Invalid("Le diagnostic n'est pas valide : corrigez les champs signalés.",
                       errors=errors)
@@ -153,13 +153,13 @@ def record_erasures(actor: User, code: str, batch: ErasureBatch) -> list[Erasure
     if batch.technique and batch.technique.strip() and batch.technique not in TECHNIQUES:
         errors["technique"] = [f"Technique inconnue ; valeurs possibles : {', '.join(TECHNIQUES)}."]
     if not media:
-        errors["media"] = ["Aucun support de stockage n'est listé : faites d'abord le diagnostic."]
+        errors["media"] = [N_("Aucun support de stockage n'est listé : faites d'abord le diagnostic.")]
     covered = set(erased_media_ids(device))
     for entry in batch.entries:
         medium = media.get(entry.medium_id)
         key = f"medium_{entry.medium_id}"
         if medium is None:
-            errors[key] = ["Ce support n'appartient pas à cet appareil."]
+            errors[key] = [N_("Ce support n'appartient pas à cet appareil.")]
             continue
         if not entry.level:
             continue  # not erased in this batch: named below if it is still missing
@@ -205,10 +205,10 @@ def record_reset(actor: User, code: str, *, factory_reset: bool,
     device = workshop_device(actor, code)
     errors = {}
     if not factory_reset:
-        errors["factory_reset"] = ["Faites la réinitialisation d'usine avant de l'enregistrer."]
+        errors["factory_reset"] = [N_("Faites la réinitialisation d'usine avant de l'enregistrer.")]
     if not activation_lock_released:
         errors["activation_lock_released"] = [
-            "Le verrou d'activation (compte Apple / Google) ou la gestion MDM doit être retiré."]
+            N_("Le verrou d'activation (compte Apple / Google) ou la gestion MDM doit être retiré.")]
     if errors:
         raise Invalid("La réinitialisation n'est pas complète.", errors=errors)
     return _commit(ResetRecord(device_id=device.id, factory_reset=True,
@@ -224,11 +224,12 @@ def record_check(actor: User, code: str, *, checklist: dict[str, bool], grade: s
     if unknown:
         errors["checklist"] = [f"Points inconnus : {', '.join(unknown)}."]
     if grade not in GRADES:
-        errors["grade"] = ["Choisissez le grade A, B ou C."]
+        errors["grade"] = [N_("Choisissez le grade A, B ou C.")]
     elif device.stage == Stage.CHECKED and device.grade and grade != device.grade:
         # The dashboards count checked devices by grade: a regrade goes back through the checks.
-        raise Conflict(f"L'appareil est déjà contrôlé avec le grade {device.grade} : pour changer "
-                       "de grade, repassez-le d'abord en reconditionnement.", code="already-graded")
+        raise Conflict("L'appareil est déjà contrôlé avec le grade %(grade)s : pour changer de "
+                       "grade, repassez-le d'abord en reconditionnement.",
+                       params={"grade": device.grade}, code="already-graded")
     if errors:
         raise Invalid("Le contrôle n'est pas valide.", errors=errors)
     items = {item: bool(checklist.get(item, False)) for item in CHECK_ITEMS}
@@ -256,10 +257,10 @@ def transfer(actor: User, code: str, site_id: int, *, client_event_id: str | Non
     site = db.session.get(Site, site_id)
     if site is None or site.operator_id != device.operator_id:
         raise NotFound("Ce site n'appartient pas à cet atelier.", code="unknown-site",
-                       errors={"site_id": ["Pas un site de cet atelier."]})
+                       errors={"site_id": [N_("Pas un site de cet atelier.")]})
     if device.site_id == site.id:
-        raise Conflict(f"L'appareil est déjà sur le site {site.name}.", code="already-in-stage",
-                       current_stage=device.stage, allowed_next=[])
+        raise Conflict("L'appareil est déjà sur le site %(site)s.", params={"site": site.name},
+                       code="already-in-stage", current_stage=device.stage, allowed_next=[])
     now = utcnow()
     counters.record_transfer(db.session, device, device.site_id, site.id, occurred_at or now)
     device.site = site  # the relationship too: objects outlive the commit

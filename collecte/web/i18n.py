@@ -1,4 +1,4 @@
-"""Language: French by default, English on request; the choice is kept in the session."""
+"""Language: French by default, English on request (session, account; Accept-Language on the API)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ def select_locale() -> str:
         return chosen
     if current_user and getattr(current_user, "locale", None) in current_app.config["LANGUAGES"]:
         return current_user.locale
+    if request.path.startswith("/api/"):
+        # API clients (scanners, integrations) may say which language their messages are in;
+        # pages stay French first whatever the browser says.
+        return request.accept_languages.best_match(current_app.config["LANGUAGES"]) \
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
