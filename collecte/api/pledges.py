@@ -118,7 +118,8 @@ class PledgeInventory(MethodView):
         # Like the JSON schemas: an unknown field (an organisation, a status...) is refused.
         unknown = sorted((set(request.form) | set(request.files)) - _INVENTORY_FIELDS)
         if unknown:
-            raise Invalid("Ces champs ne sont pas acceptés : " + ", ".join(unknown) + ".",
+            raise Invalid("Ces champs ne sont pas acceptés : %(fields)s.",
+                          params={"fields": ", ".join(unknown)},
                           errors={name: ["Unknown field."] for name in unknown})
         if upload is None:
             raise Invalid("Envoyez le fichier dans le champ « file ».",

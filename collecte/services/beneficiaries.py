@@ -21,7 +21,7 @@ from ..domain.models import (
     utcnow,
 )
 from ..domain.stages import N_
-from ..errors import Invalid, NotFound
+from ..errors import Invalid, Message, NotFound
 from ..extensions import db
 
 # Configurable with COLLECTE_ELIGIBILITY_CRITERIA in config (code: label); "other" needs a word.
@@ -88,7 +88,8 @@ class BeneficiaryData:
             errors["household_category"] = [N_("Situation inconnue : choisissez dans la liste.")]
         unknown = [n for n in self.accessibility_needs if n not in ACCESSIBILITY_NEEDS]
         if unknown:
-            errors["accessibility_needs"] = ["Besoin inconnu : " + ", ".join(unknown) + "."]
+            errors["accessibility_needs"] = [Message("Besoin inconnu : %(needs)s.",
+                                                     needs=", ".join(unknown))]
         if self.eligible_until < self.attested_at:
             errors["eligible_until"] = [N_("La fin de validité doit suivre la date d'attestation.")]
         if self.attested_at > dt.date.today():

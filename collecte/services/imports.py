@@ -18,7 +18,7 @@ from ..domain import inventory, upload_checks
 from ..domain.codes import format_code
 from ..domain.models import Device, Job, JobState, Pledge, PledgeStatus, User
 from ..domain.stages import N_, Stage
-from ..errors import DomainError, Invalid, NotFound
+from ..errors import DomainError, Invalid, Message, NotFound
 from ..extensions import db
 from ..jobs import enqueue
 from . import jobs as job_service
@@ -42,8 +42,9 @@ def limit_mb() -> int:
 
 
 def too_large() -> TooLarge:
-    return TooLarge(f"Le fichier dépasse la taille maximale de {limit_mb()} Mo : découpez-le ou "
-                    "retirez les colonnes inutiles.", errors={"file": [f"{limit_mb()} Mo au plus."]})
+    return TooLarge("Le fichier dépasse la taille maximale de %(mb)s Mo : découpez-le ou "
+                    "retirez les colonnes inutiles.", params={"mb": limit_mb()},
+                    errors={"file": [Message("%(mb)s Mo au plus.", mb=limit_mb())]})
 
 
 def purge_uploads(older_than_days: int = 7) -> int:
@@ -146,17 +147,19 @@ def resolve_mapping(headers: list[str], mapping: dict | None) -> dict[str, int]:
     errors = {}
     for name, column in mapping.items():
         if name not in inventory.FIELDS:
-            errors[name] = [f"Champ inconnu ; possibles : {', '.join(inventory.FIELDS)}."]
+            errors[name] = [Message("Champ inconnu ; possibles : %(fields)s.",
+                                    fields=", ".join(inventory.FIELDS))]
         elif column in (None, "", -1):
             continue
         elif isinstance(column, int) or str(column).isdigit():
             if int(column) >= len(headers):
-                errors[name] = [f"Pas de colonne {column}."]
+                errors[name] = [Message("Pas de colonne %(column)s.", column=column)]
             resolved[name] = int(column)
         elif column in headers:
             resolved[name] = headers.index(column)
         else:
-            errors[name] = [f"Pas de colonne « {column} » dans le fichier."]
+            errors[name] = [Message("Pas de colonne « %(column)s » dans le fichier.",
+                                    column=column)]
     if errors:
         raise Invalid("La correspondance des colonnes n'est pas valide.", code="invalid-mapping",
                       errors=errors)

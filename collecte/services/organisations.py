@@ -39,9 +39,9 @@ def check_siret(value: str) -> str:
         return stdnum_siret.validate(compact)
     except ValidationError as exc:
         if not compact.isdigit() or len(compact) != 14:
-            message = "Un SIRET compte 14 chiffres."
+            message = N_("Un SIRET compte 14 chiffres.")
         else:
-            message = "Ce SIRET n'est pas valide : sa clé de contrôle ne correspond pas."
+            message = N_("Ce SIRET n'est pas valide : sa clé de contrôle ne correspond pas.")
         raise Invalid(message, code="invalid-siret", errors={"siret": [message]}) from exc
 
 

@@ -153,13 +153,13 @@ def create_request(user: User, beneficiary_id: int, device_kind: str, purpose: s
     if not beneficiary_service.is_eligible(beneficiary):
         until = beneficiary.eligible_until
         since = until + dt.timedelta(days=1) if until else None
-        raise Invalid(
-            "L'attestation d'éligibilité n'est plus valable depuis le %(since)s : renouvelez-la "
-            "avant de faire une demande." if since else
-            "L'attestation d'éligibilité n'a pas de date de fin : complétez-la.",
-            params={"since": since} if since else None,
-            code="eligibility-expired", expired_since=since.isoformat() if since else None,
-            errors={"beneficiary_id": [N_("Attestation d'éligibilité expirée.")]})
+        expired = {"beneficiary_id": [N_("Attestation d'éligibilité expirée.")]}
+        if since is None:
+            raise Invalid("L'attestation d'éligibilité n'a pas de date de fin : complétez-la.",
+                          code="eligibility-expired", expired_since=None, errors=expired)
+        raise Invalid("L'attestation d'éligibilité n'est plus valable depuis le %(since)s : "
+                      "renouvelez-la avant de faire une demande.", params={"since": since},
+                      code="eligibility-expired", expired_since=since.isoformat(), errors=expired)
     request = AllocationRequest(
         beneficiary_id=beneficiary.id, organisation_id=user.organisation_id,
         requested_by_id=user.id, device_kind=device_kind, purpose=purpose, urgency=urgency,
