@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from ..domain import inventory, upload_checks
 from ..domain.codes import format_code
 from ..domain.models import Device, Job, JobState, Pledge, PledgeStatus, User
+from ..domain.refusals import Refusal
 from ..domain.stages import N_, Stage
 from ..errors import DomainError, Invalid, Message, NotFound
 from ..extensions import db
@@ -80,6 +81,12 @@ def _check_pledge(user: User, pledge_id: int):
     return pledge
 
 
+def _refused(exc: Refusal, code: str) -> Invalid:
+    """A file the domain refuses: its message, in the reader's language, on the file field."""
+    return Invalid(exc.msgid, params=exc.params, code=code,
+                   errors={"file": [Message(exc.msgid, **exc.params)]})
+
+
 def save_upload(user: User, pledge_id: int, filename: str, data: bytes) -> str:
     """Keep the uploaded file (not yet read into the database); returns its id."""
     _check_pledge(user, pledge_id)
@@ -90,7 +97,7 @@ def save_upload(user: User, pledge_id: int, filename: str, data: bytes) -> str:
     try:
         upload_checks.check(data)
     except upload_checks.UploadRefused as exc:
-        raise Invalid(str(exc), code="unsupported-file", errors={"file": [str(exc)]}) from exc
+        raise _refused(exc, "unsupported-file") from exc
     upload_id = str(uuid.uuid4())
     folder = _folder(upload_id)
     folder.mkdir(parents=True)
@@ -112,7 +119,7 @@ def _load(pledge_id: int, upload_id: str) -> tuple[inventory.Table, str]:
     try:
         table = inventory.read_table(meta["filename"], (folder / "source").read_bytes())
     except inventory.InventoryError as exc:
-        raise Invalid(str(exc), code="unreadable-file", errors={"file": [str(exc)]}) from exc
+        raise _refused(exc, "unreadable-file") from exc
     if len(table.rows) > MAX_ROWS:
         raise Invalid("Au plus %(n)s lignes par import.", params={"n": MAX_ROWS},
                       code="too-many-rows")
@@ -132,7 +139,7 @@ def _peek(pledge_id: int, upload_id: str) -> tuple[list[str], int]:
     try:
         headers, total = inventory.read_header(meta["filename"], (folder / "source").read_bytes())
     except inventory.InventoryError as exc:
-        raise Invalid(str(exc), code="unreadable-file", errors={"file": [str(exc)]}) from exc
+        raise _refused(exc, "unreadable-file") from exc
     if total > MAX_ROWS:
         raise Invalid("Au plus %(n)s lignes par import.", params={"n": MAX_ROWS},
                       code="too-many-rows")
