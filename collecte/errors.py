@@ -14,7 +14,7 @@ from flask_babel import format_date, format_decimal, get_locale, gettext
 class Message(str):
     """A message with values, e.g. a per-field message in `errors`: a msgid with `%(name)s`
     placeholders and its params. As a str it is the French text; `translate()` shows it in the
-    reader's language. Mark it for extraction with `N_()` around the msgid."""
+    reader's language. babel.cfg extracts its msgid (`Message` is a keyword there)."""
 
     def __new__(cls, msgid: str, **params: Any):
         text = super().__new__(cls, _french(msgid, params))
