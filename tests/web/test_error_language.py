@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from flask_babel import refresh
 
+from collecte.domain import upload_checks
 from collecte.errors import Invalid, Message, translated
 
 
@@ -99,3 +101,16 @@ def test_outside_a_request_an_error_is_its_french_text(app):
     # Logs and job error records: French, with the values filled in.
     assert str(error) == error.detail == "Au plus 10\u202f000 lignes par import."
     assert translated(error) == str(error)
+
+
+def test_a_refused_file_is_explained_in_english_with_its_limit(api_as, world, make, db):
+    world.donor.locale = "en"
+    db.session.commit()
+    pledge = make.pledge(world.donor_org, status="draft", items={"laptop": 1})
+    rows = upload_checks.MAX_ROWS + 1
+    response = api_as(world.donor).post(
+        f"/api/v1/pledges/{pledge.id}/inventory", content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"serial;make\n" + b"SN;Dell\n" * rows), "long.csv")})
+    assert response.status_code == 422
+    limit = f"{upload_checks.MAX_ROWS:,}"  # English thousands separator
+    assert response.json["detail"] == f"At most {limit} lines per import."
