@@ -116,7 +116,9 @@ class PledgeInventory(MethodView):
         except RequestEntityTooLarge as exc:
             raise import_service.too_large() from exc
         # Like the JSON schemas: an unknown field (an organisation, a status...) is refused.
-        unknown = sorted((set(request.form) | set(request.files)) - _INVENTORY_FIELDS)
+        # str(): a malformed multipart part may have no name at all (None), seen by schemathesis.
+        unknown = sorted(str(name) for name in
+                         (set(request.form) | set(request.files)) - _INVENTORY_FIELDS)
         if unknown:
             raise Invalid("Ces champs ne sont pas acceptés : %(fields)s.",
                           params={"fields": ", ".join(unknown)},
