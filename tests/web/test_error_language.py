@@ -79,6 +79,21 @@ def test_an_api_client_may_ask_for_english_with_accept_language(api_as, world, m
     assert response.json["detail"].startswith("The eligibility attestation")
 
 
+def test_the_pages_scripts_get_api_messages_in_the_pages_language(client, login_as, world,
+                                                                 api_as):
+    """A browser's Accept-Language does not make the API answer a French page in English; a
+    client with a token gets what it asks for."""
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    login_as(world.social)
+    refresh()  # requests share the `app` fixture's context, where Flask-Babel keeps a language
+    from_page = client.get("/api/v1/requests/999999", headers=english)
+    assert from_page.status_code == 404
+    assert from_page.json["detail"] == "Aucune demande avec ce numéro dans votre périmètre."
+    refresh()
+    from_token = api_as(world.social).get("/api/v1/requests/999999", headers=english)
+    assert from_token.json["detail"] == "No request with this number in your area."
+
+
 def test_pages_stay_french_whatever_the_browser_says(client):
     page = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert "Mot de passe" in page.get_data(as_text=True)
