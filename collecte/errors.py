@@ -2,24 +2,112 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
+
+from babel import numbers
+from flask import has_request_context
+from flask_babel import format_date, format_decimal, get_locale, gettext
+
+
+class Message(str):
+    """A message with values, e.g. a per-field message in `errors`: a msgid with `%(name)s`
+    placeholders and its params. As a str it is the French text; `translate()` shows it in the
+    reader's language. babel.cfg extracts its msgid (`Message` is a keyword there)."""
+
+    def __new__(cls, msgid: str, **params: Any):
+        text = super().__new__(cls, _french(msgid, params))
+        text.msgid, text.params = msgid, params
+        return text
+
+
+class Term(str):
+    """A param value that is itself a msgid (a stage or status label): translated at display."""
 
 
 class DomainError(Exception):
-    """An expected refusal. `code` is stable and becomes the problem `type`."""
+    """An expected refusal. `code` is stable and becomes the problem `type`.
+
+    `detail` is a French msgid (the gettext source language), with `%(name)s` placeholders
+    filled from `params` at display time, so that each edge shows it in its reader's language
+    (`translated(error)`); `str(error)` and `error.detail` stay French for logs and job records."""
 
     status = 400
     code = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, code: str | None = None,
-                 errors: dict[str, Any] | None = None, **extra: Any):
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str, *, params: dict[str, Any] | None = None,
+                 code: str | None = None, errors: dict[str, Any] | None = None, **extra: Any):
+        self.msgid = detail
+        self.params = params or {}
+        self.detail = _french(detail, self.params)
+        super().__init__(self.detail)
         if code:
             self.code = code
         self.errors = errors or {}
         self.extra = extra
+
+    @property
+    def message(self) -> str:
+        """The detail in the reader's language (French outside a request)."""
+        return translate(Message(self.msgid, **self.params))
+
+    @property
+    def messages(self) -> dict[str, Any]:
+        """`errors` with every message in the reader's language."""
+        return translate(self.errors)
+
+
+def translated(error: DomainError) -> str:
+    """What every edge shows of a domain error: its detail in the reader's language."""
+    return error.message
+
+
+def translate(value: Any) -> Any:
+    """A message (or a dict/list of them, as in `errors`) in the reader's language; French
+    outside a request (workers, CLI), where there is no reader's language to ask for."""
+    if isinstance(value, dict):
+        return {key: translate(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [translate(item) for item in value]
+    if not isinstance(value, str) or not has_request_context():
+        return value
+    if isinstance(value, Message):
+        return gettext(value.msgid, **{k: _shown(v) for k, v in value.params.items()})
+    # A plain string may be a msgid marked with N_(), or text that is not one (a marshmallow
+    # message, a code): gettext returns the latter unchanged.
+    return gettext(value) if value else value
+
+
+def _shown(value: Any) -> Any:
+    """A param value for the reader: numbers in their format, labels in their language."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return format_decimal(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        # French reads 01/04/2025 (as the messages always said); English a month name, which
+        # no reader can take for 4 January.
+        return format_date(value, "short" if str(get_locale()) == "fr" else "medium")
+    if isinstance(value, Term | Message):
+        return translate(value)
+    return value
+
+
+def _french(msgid: str, params: dict[str, Any]) -> str:
+    """The French text, for str(error) and logs: no reader to ask, French formats."""
+    if not params:
+        return msgid
+    return msgid % {k: _french_value(v) for k, v in params.items()}
+
+
+def _french_value(value: Any) -> str:
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return numbers.format_decimal(value, locale="fr_FR")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
 
 
 class NotFound(DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request, send_from_directory
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import DomainError
@@ -47,7 +48,7 @@ def init_app(app: Flask) -> None:
                 and request.method != "OPTIONS" and not current_user.is_authenticated):
             from flask import abort
 
-            abort(401, "Connectez-vous, ou envoyez un jeton : Authorization: Bearer <jeton>.")
+            abort(401, _("Connectez-vous, ou envoyez un jeton : Authorization: Bearer <jeton>."))
 
     @app.errorhandler(DomainError)
     def _on_domain_error(error: DomainError):

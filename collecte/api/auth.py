@@ -6,13 +6,14 @@ from copy import deepcopy
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 
 def current_api_user():
     """The authenticated user, or a 401 problem for anonymous calls."""
     if not current_user.is_authenticated:
-        abort(401, "Connectez-vous, ou envoyez un jeton : Authorization: Bearer <jeton>.")
+        abort(401, _("Connectez-vous, ou envoyez un jeton : Authorization: Bearer <jeton>."))
     return current_user._get_current_object()
 
 

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import pledges as rules
+from ..domain.stages import N_
 from ..errors import Invalid
 from ..services import documents as document_service
 from ..services import imports as import_service
@@ -119,18 +120,19 @@ class PledgeInventory(MethodView):
         sent = {name or "" for name in (*request.form, *request.files)}
         unknown = sorted(sent - _INVENTORY_FIELDS)
         if unknown:
-            raise Invalid("Ces champs ne sont pas acceptés : " + ", ".join(unknown) + ".",
+            raise Invalid("Ces champs ne sont pas acceptés : %(fields)s.",
+                          params={"fields": ", ".join(unknown)},
                           errors={name: ["Unknown field."] for name in unknown})
         if upload is None:
             raise Invalid("Envoyez le fichier dans le champ « file ».",
-                          errors={"file": ["Obligatoire."]})
+                          errors={"file": [N_("Obligatoire.")]})
         try:
             mapping = json.loads(raw_mapping) if raw_mapping else None
         except ValueError as exc:
             raise Invalid("« mapping » doit être un objet JSON.",
-                          errors={"mapping": ["JSON invalide."]}) from exc
+                          errors={"mapping": [N_("JSON invalide.")]}) from exc
         if mapping is not None and not isinstance(mapping, dict):
-            raise Invalid("« mapping » doit être un objet JSON.", errors={"mapping": ["Objet."]})
+            raise Invalid("« mapping » doit être un objet JSON.", errors={"mapping": [N_("Objet.")]})
         upload_id = import_service.save_upload(user, pledge_id, upload.filename or "", upload.read())
         job = import_service.start_import(user, pledge_id, upload_id, mapping, default_kind)
         return {"job_id": job.id}

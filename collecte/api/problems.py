@@ -6,12 +6,13 @@ import http
 
 from apispec import BasePlugin
 from flask import jsonify
+from flask_babel import gettext
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError, problem
+from ..errors import DomainError, problem, translated
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -39,8 +40,9 @@ def _http_problem(error: HTTPException):
     detail = error.description or error.name
     if errors:
         unknown = sorted(k for k, v in errors.items() if v == ["Unknown field."])
-        detail = ("Ces champs ne sont pas acceptés : " + ", ".join(unknown) + "."
-                  if unknown else "Certains champs ne sont pas valides : " + ", ".join(sorted(errors)) + ".")
+        detail = (gettext("Ces champs ne sont pas acceptés : %(fields)s.", fields=", ".join(unknown))
+                  if unknown else gettext("Certains champs ne sont pas valides : %(fields)s.",
+                                          fields=", ".join(sorted(errors))))
     headers = {}
     if error.code == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="collecte"'
@@ -52,8 +54,9 @@ def _http_problem(error: HTTPException):
 
 def domain_problem(error: DomainError, retry_after: int = 30):
     headers = {"Retry-After": str(retry_after)} if error.status in (429, 503) else None
-    return problem_response(error.status, error.title, error.detail, error.code, error.errors,
-                            headers, error.extra)
+    # In the client's language (session, account, or Accept-Language: web/i18n.py).
+    return problem_response(error.status, error.title, translated(error), error.code,
+                            error.messages, headers, error.extra)
 
 
 class ProblemSchema(Schema):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import upload_checks
+from .refusals import Refusal
 from .stages import N_
 
 FIELDS = ("serial", "make", "model", "kind", "asset_tag", "purchase_date")
@@ -59,7 +60,7 @@ _HEADER_INDEX = {fold(a): name for name, aliases in _ALIASES.items() for a in al
 _KIND_INDEX = {fold(w): kind for kind, words in _KIND_WORDS.items() for w in words}
 
 
-class InventoryError(ValueError):
+class InventoryError(Refusal):
     """The file cannot be read at all (not a row problem)."""
 
 
@@ -107,11 +108,11 @@ def read_csv(data: bytes) -> Table:
     lines = []
     for row in reader:
         if len(row) > upload_checks.MAX_COLUMNS:
-            raise InventoryError(N_("Au plus %(n)s colonnes par import (ligne %(line)s).")
-                                 % {"n": upload_checks.MAX_COLUMNS, "line": reader.line_num})
+            raise InventoryError(N_("Au plus %(n)s colonnes par import (ligne %(line)s)."),
+                                 n=upload_checks.MAX_COLUMNS, line=reader.line_num)
         if len(lines) > upload_checks.MAX_ROWS:
-            raise InventoryError(N_("Au plus %(n)s lignes par import.")
-                                 % {"n": upload_checks.MAX_ROWS})
+            raise InventoryError(N_("Au plus %(n)s lignes par import."),
+                                 n=upload_checks.MAX_ROWS)
         lines.append((reader.line_num, row))
     if not lines:
         raise InventoryError(N_("Le fichier est vide."))
@@ -137,7 +138,7 @@ def read_workbook(data: bytes) -> Table:
     try:
         upload_checks.check(data)
     except upload_checks.UploadRefused as exc:  # before calamine: it trusts the file's sizes
-        raise InventoryError(str(exc)) from exc
+        raise InventoryError(exc.msgid, **exc.params) from exc
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=False)

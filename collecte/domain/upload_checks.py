@@ -15,6 +15,7 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
+from .refusals import Refusal
 from .stages import N_
 
 MAX_ROWS = 200_000
@@ -29,7 +30,7 @@ _BINARY_MAGICS = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"\x7fELF", b"M
                   b"Rar!", b"7z\xbc\xaf", b"BZh", b"OggS", b"ID3", b"RIFF")
 
 
-class UploadRefused(ValueError):
+class UploadRefused(Refusal):
     """The file is refused before parsing; the message says what to send instead."""
 
 
@@ -96,8 +97,8 @@ def check_archive(data: bytes) -> None:
 
 def _too_big() -> UploadRefused:
     return UploadRefused(N_("Ce classeur est trop volumineux une fois décompressé (plus de "
-                            "%(mb)s Mo) : découpez-le ou envoyez un CSV.")
-                         % {"mb": MAX_EXPANDED // (1024 * 1024)})
+                            "%(mb)s Mo) : découpez-le ou envoyez un CSV."),
+                         mb=MAX_EXPANDED // (1024 * 1024))
 
 
 class _Budgeted(io.RawIOBase):
@@ -181,6 +182,6 @@ def _ods_extent(stream: _Budgeted) -> None:
 
 def _check_extent(rows: int, columns: int) -> None:
     if rows > MAX_ROWS + 1:
-        raise UploadRefused(N_("Au plus %(n)s lignes par import.") % {"n": MAX_ROWS})
+        raise UploadRefused(N_("Au plus %(n)s lignes par import."), n=MAX_ROWS)
     if columns > MAX_COLUMNS:
-        raise UploadRefused(N_("Au plus %(n)s colonnes par import.") % {"n": MAX_COLUMNS})
+        raise UploadRefused(N_("Au plus %(n)s colonnes par import."), n=MAX_COLUMNS)

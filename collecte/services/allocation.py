@@ -23,7 +23,7 @@ from ..domain.models.devices import KIND_LABELS, DeviceKind
 from ..domain.models.people import site_territories
 from ..domain.queue import RULE_ID, RULE_TEXT, rank_expression, urgency_rank
 from ..domain.stages import Stage
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, Term
 from ..extensions import db
 from . import mail, stages
 from . import requests as request_service
@@ -173,12 +173,14 @@ def reserve(user: User, request_id: int, device_code: str) -> Allocation:
         request = request_service.get_request(user, request_id)
         device = get_device(user, device_code)
         if request.status != "approved":
-            raise Conflict("Cette demande n'attend plus d'appareil : elle est « "
-                           f"{request_service.STATUS_LABELS[request.status]} ».",
+            raise Conflict("Cette demande n'attend plus d'appareil : elle est « %(status)s ».",
+                           params={"status": Term(request_service.STATUS_LABELS[request.status])},
                            code="request-not-approved", current_status=request.status)
         if device.stage != Stage.READY.value:
-            raise Conflict(f"L'appareil {device.printed_code} n'est plus prêt : il est à "
-                           f"l'étape « {Stage(device.stage).label} ». Choisissez-en un autre.",
+            raise Conflict("L'appareil %(code)s n'est plus prêt : il est à l'étape « %(stage)s ». "
+                           "Choisissez-en un autre.",
+                           params={"code": device.printed_code,
+                                   "stage": Term(Stage(device.stage).label)},
                            code="device-not-ready", current_stage=device.stage)
         if device.kind != request.device_kind:
             raise Conflict("Cet appareil n'est pas du type demandé.", code="wrong-kind")

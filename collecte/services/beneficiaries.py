@@ -21,7 +21,7 @@ from ..domain.models import (
     utcnow,
 )
 from ..domain.stages import N_
-from ..errors import Invalid, NotFound
+from ..errors import Invalid, Message, NotFound
 from ..extensions import db
 
 # Configurable with COLLECTE_ELIGIBILITY_CRITERIA in config (code: label); "other" needs a word.
@@ -76,23 +76,24 @@ class BeneficiaryData:
     def validate(self) -> None:
         errors: dict[str, list[str]] = {}
         if not self.reference.strip():
-            errors["reference"] = ["Choisissez une référence (un pseudonyme, pas un nom)."]
+            errors["reference"] = [N_("Choisissez une référence (un pseudonyme, pas un nom).")]
         if not COMMUNE_CODE.match(self.commune_code or ""):
-            errors["commune_code"] = ["Le code INSEE de la commune a 5 caractères, "
-                                      "par exemple 91228."]
+            errors["commune_code"] = [N_("Le code INSEE de la commune a 5 caractères, "
+                                      "par exemple 91228.")]
         if self.eligibility_criterion not in criteria():
-            errors["eligibility_criterion"] = ["Critère inconnu : choisissez dans la liste."]
+            errors["eligibility_criterion"] = [N_("Critère inconnu : choisissez dans la liste.")]
         elif self.eligibility_criterion == "other" and not (self.eligibility_other or "").strip():
-            errors["eligibility_other"] = ["Précisez le critère en un mot."]
+            errors["eligibility_other"] = [N_("Précisez le critère en un mot.")]
         if self.household_category and self.household_category not in HOUSEHOLD_CATEGORIES:
-            errors["household_category"] = ["Situation inconnue : choisissez dans la liste."]
+            errors["household_category"] = [N_("Situation inconnue : choisissez dans la liste.")]
         unknown = [n for n in self.accessibility_needs if n not in ACCESSIBILITY_NEEDS]
         if unknown:
-            errors["accessibility_needs"] = ["Besoin inconnu : " + ", ".join(unknown) + "."]
+            errors["accessibility_needs"] = [Message("Besoin inconnu : %(needs)s.",
+                                                     needs=", ".join(unknown))]
         if self.eligible_until < self.attested_at:
-            errors["eligible_until"] = ["La fin de validité doit suivre la date d'attestation."]
+            errors["eligible_until"] = [N_("La fin de validité doit suivre la date d'attestation.")]
         if self.attested_at > dt.date.today():
-            errors["attested_at"] = ["La date d'attestation ne peut pas être dans le futur."]
+            errors["attested_at"] = [N_("La date d'attestation ne peut pas être dans le futur.")]
         if errors:
             raise Invalid("Certains champs sont à corriger.", errors=errors)
 

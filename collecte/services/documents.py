@@ -26,7 +26,7 @@ from ..domain.models import (
     User,
     utcnow,
 )
-from ..domain.stages import Stage
+from ..domain.stages import N_, Stage
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..jobs import enqueue
@@ -82,7 +82,7 @@ def issue_yearly_impact(user: User, donor_id: int, year: int) -> Document:
         raise NotFound("Organisation inconnue.")
     if not 2000 <= year <= utcnow().year:
         raise Invalid("Choisissez une année passée ou l'année en cours.",
-                      errors={"year": ["Année invalide."]})
+                      errors={"year": [N_("Année invalide.")]})
     return _issue(user, DocumentKind.IMPACT_REPORT, donor_id, year=year)
 
 

@@ -9,8 +9,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..domain.models import Allocation, AllocationRequest, PickupAttempt, Role, User, utcnow
-from ..domain.stages import Stage
-from ..errors import Conflict, Invalid, NotFound, TooMany
+from ..domain.stages import N_, Stage
+from ..errors import Conflict, Invalid, Message, NotFound, TooMany
 from ..extensions import db
 from . import requests as request_service
 from . import stages
@@ -44,14 +44,15 @@ def recent_failures(user: User, now: dt.datetime | None = None) -> int:
         PickupAttempt.user_id == user.id, PickupAttempt.at >= since)) or 0
 
 
-def _refuse_wrong_code(user: User, detail: str) -> Invalid:
+def _refuse_wrong_code(user: User, reason: Message) -> Invalid:
     db.session.rollback()
     db.session.add(PickupAttempt(user_id=user.id))
     db.session.commit()
     left = max(MAX_FAILURES - recent_failures(user), 0)
-    return Invalid(f"{detail} Il vous reste {left} essai(s) avant une pause de 15 minutes.",
+    return Invalid("%(reason)s Il vous reste %(left)s essai(s) avant une pause de 15 minutes.",
+                   params={"reason": reason, "left": left},
                    code="wrong-pickup-code", attempts_left=left,
-                   errors={"pickup_code": ["Code de retrait inconnu."]})
+                   errors={"pickup_code": [N_("Code de retrait inconnu.")]})
 
 
 def confirm(user: User, raw_code: str) -> Allocation:
@@ -62,13 +63,14 @@ def confirm(user: User, raw_code: str) -> Allocation:
                       code="too-many-pickup-attempts")
     code = normalise_code(raw_code)
     if len(code) != PICKUP_LENGTH or any(c not in PICKUP_ALPHABET for c in code):
-        raise _refuse_wrong_code(user, f"Un code de retrait a {PICKUP_LENGTH} caractères "
-                                       "(chiffres et lettres), par exemple 7K3M9Q.")
+        raise _refuse_wrong_code(user, Message("Un code de retrait a %(n)s caractères (chiffres "
+                                               "et lettres), par exemple 7K3M9Q.",
+                                               n=PICKUP_LENGTH))
     allocation = db.session.scalar(select(Allocation).where(
         Allocation.pickup_code == code, Allocation.is_active.is_(True)))
     if allocation is None or not _may_hand_over(user, allocation):
-        raise _refuse_wrong_code(user, "Ce code ne correspond à aucune réservation en cours "
-                                       "ici. Vérifiez chaque caractère.")
+        raise _refuse_wrong_code(user, Message("Ce code ne correspond à aucune réservation en "
+                                               "cours ici. Vérifiez chaque caractère."))
     if allocation.handed_over_at is not None:
         raise Conflict("Cet appareil a déjà été remis.", code="already-handed-over")
     try:

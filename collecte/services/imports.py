@@ -17,8 +17,9 @@ from sqlalchemy import select, update
 from ..domain import inventory, upload_checks
 from ..domain.codes import format_code
 from ..domain.models import Device, Job, JobState, Pledge, PledgeStatus, User
-from ..domain.stages import Stage
-from ..errors import DomainError, Invalid, NotFound
+from ..domain.refusals import Refusal
+from ..domain.stages import N_, Stage
+from ..errors import DomainError, Invalid, Message, NotFound
 from ..extensions import db
 from ..jobs import enqueue
 from . import jobs as job_service
@@ -42,8 +43,9 @@ def limit_mb() -> int:
 
 
 def too_large() -> TooLarge:
-    return TooLarge(f"Le fichier dépasse la taille maximale de {limit_mb()} Mo : découpez-le ou "
-                    "retirez les colonnes inutiles.", errors={"file": [f"{limit_mb()} Mo au plus."]})
+    return TooLarge("Le fichier dépasse la taille maximale de %(mb)s Mo : découpez-le ou "
+                    "retirez les colonnes inutiles.", params={"mb": limit_mb()},
+                    errors={"file": [Message("%(mb)s Mo au plus.", mb=limit_mb())]})
 
 
 def purge_uploads(older_than_days: int = 7) -> int:
@@ -72,11 +74,17 @@ def _folder(upload_id: str) -> Path:
 def _check_pledge(user: User, pledge_id: int):
     pledge = get_pledge(user, pledge_id)
     if pledge.status not in OPEN_STATUSES:
-        raise Invalid("On ne peut plus importer d'inventaire dans ce don (statut : "
-                      f"{pledge.status}).", code="pledge-closed")
+        raise Invalid("On ne peut plus importer d'inventaire dans ce don (statut : %(status)s).",
+                      params={"status": pledge.status}, code="pledge-closed")
     if user.role not in ("donor", "manager", "admin"):
         raise NotFound("Promesse de don inconnue.", code="unknown-pledge")
     return pledge
+
+
+def _refused(exc: Refusal, code: str) -> Invalid:
+    """A file the domain refuses: its message, in the reader's language, on the file field."""
+    return Invalid(exc.msgid, params=exc.params, code=code,
+                   errors={"file": [Message(exc.msgid, **exc.params)]})
 
 
 def save_upload(user: User, pledge_id: int, filename: str, data: bytes) -> str:
@@ -85,11 +93,11 @@ def save_upload(user: User, pledge_id: int, filename: str, data: bytes) -> str:
     if len(data) > limit_mb() * 1024 * 1024:
         raise too_large()
     if not data.strip():
-        raise Invalid("Le fichier est vide.", code="empty-file", errors={"file": ["Vide."]})
+        raise Invalid("Le fichier est vide.", code="empty-file", errors={"file": [N_("Vide.")]})
     try:
         upload_checks.check(data)
     except upload_checks.UploadRefused as exc:
-        raise Invalid(str(exc), code="unsupported-file", errors={"file": [str(exc)]}) from exc
+        raise _refused(exc, "unsupported-file") from exc
     upload_id = str(uuid.uuid4())
     folder = _folder(upload_id)
     folder.mkdir(parents=True)
@@ -111,9 +119,10 @@ def _load(pledge_id: int, upload_id: str) -> tuple[inventory.Table, str]:
     try:
         table = inventory.read_table(meta["filename"], (folder / "source").read_bytes())
     except inventory.InventoryError as exc:
-        raise Invalid(str(exc), code="unreadable-file", errors={"file": [str(exc)]}) from exc
+        raise _refused(exc, "unreadable-file") from exc
     if len(table.rows) > MAX_ROWS:
-        raise Invalid(f"Au plus {MAX_ROWS} lignes par import.", code="too-many-rows")
+        raise Invalid("Au plus %(n)s lignes par import.", params={"n": MAX_ROWS},
+                      code="too-many-rows")
     return table, meta["filename"]
 
 
@@ -130,9 +139,10 @@ def _peek(pledge_id: int, upload_id: str) -> tuple[list[str], int]:
     try:
         headers, total = inventory.read_header(meta["filename"], (folder / "source").read_bytes())
     except inventory.InventoryError as exc:
-        raise Invalid(str(exc), code="unreadable-file", errors={"file": [str(exc)]}) from exc
+        raise _refused(exc, "unreadable-file") from exc
     if total > MAX_ROWS:
-        raise Invalid(f"Au plus {MAX_ROWS} lignes par import.", code="too-many-rows")
+        raise Invalid("Au plus %(n)s lignes par import.", params={"n": MAX_ROWS},
+                      code="too-many-rows")
     return headers, total
 
 
@@ -144,17 +154,19 @@ def resolve_mapping(headers: list[str], mapping: dict | None) -> dict[str, int]:
     errors = {}
     for name, column in mapping.items():
         if name not in inventory.FIELDS:
-            errors[name] = [f"Champ inconnu ; possibles : {', '.join(inventory.FIELDS)}."]
+            errors[name] = [Message("Champ inconnu ; possibles : %(fields)s.",
+                                    fields=", ".join(inventory.FIELDS))]
         elif column in (None, "", -1):
             continue
         elif isinstance(column, int) or str(column).isdigit():
             if int(column) >= len(headers):
-                errors[name] = [f"Pas de colonne {column}."]
+                errors[name] = [Message("Pas de colonne %(column)s.", column=column)]
             resolved[name] = int(column)
         elif column in headers:
             resolved[name] = headers.index(column)
         else:
-            errors[name] = [f"Pas de colonne « {column} » dans le fichier."]
+            errors[name] = [Message("Pas de colonne « %(column)s » dans le fichier.",
+                                    column=column)]
     if errors:
         raise Invalid("La correspondance des colonnes n'est pas valide.", code="invalid-mapping",
                       errors=errors)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from .. import jobs
 from ..domain.models import Device, DeviceKind, Job, PrinterProfile, Role, Site, User
-from ..domain.stages import Stage
-from ..errors import Invalid, NotFound
+from ..domain.stages import N_, Stage
+from ..errors import Invalid, Message, NotFound
 from ..extensions import db
 from ..printing.layouts import Layout, all_layouts, get_layout
 from ..printing.qr import device_url
@@ -58,19 +58,22 @@ def _resolve(user: User, options: BatchOptions) -> tuple[Layout, tuple[float, fl
         profile = db.session.get(PrinterProfile, options.profile_id)
         if profile is None or profile.organisation_id != user.organisation_id:
             raise NotFound("Profil d'imprimante inconnu.", code="unknown-printer-profile",
-                           errors={"profile_id": ["Pas un profil de votre organisation."]})
+                           errors={"profile_id": [N_("Pas un profil de votre organisation.")]})
         offset = (profile.offset_x_mm, profile.offset_y_mm)
         layout_id = layout_id or profile.layout_id
     errors: dict[str, list[str]] = {}
     layout = get_layout(layout_id or "")
     if layout is None:
         known = ", ".join(lay.id for lay in all_layouts())
-        raise Invalid(f"Modèle d'étiquettes inconnu : {layout_id!r}. Modèles : {known}.",
-                      code="unknown-layout", errors={"layout": [f"Choisissez parmi : {known}."]})
+        raise Invalid("Modèle d'étiquettes inconnu : %(layout)s. Modèles : %(known)s.",
+                      params={"layout": repr(layout_id), "known": known}, code="unknown-layout",
+                      errors={"layout": [Message("Choisissez parmi : %(known)s.", known=known)]})
     if options.fmt not in layout.formats:
-        errors["format"] = [f"Le modèle {layout.id} s'imprime en : {', '.join(layout.formats)}."]
+        errors["format"] = [Message("Le modèle %(layout)s s'imprime en : %(formats)s.",
+                                    layout=layout.id, formats=", ".join(layout.formats))]
     if not 1 <= options.start_at <= layout.per_page:
-        errors["start_at"] = [f"Position de départ entre 1 et {layout.per_page} pour {layout.id}."]
+        errors["start_at"] = [Message("Position de départ entre 1 et %(n)s pour %(layout)s.",
+                                      n=layout.per_page, layout=layout.id)]
     if errors:
         raise Invalid("Certaines options d'impression ne sont pas valides.", errors=errors)
     return layout, offset
@@ -78,10 +81,16 @@ def _resolve(user: User, options: BatchOptions) -> tuple[Layout, tuple[float, fl
 
 def check_count(count: int) -> None:
     if not 1 <= count <= MAX_LABELS:
-        raise Invalid(f"Une impression compte de 1 à {MAX_LABELS:,} étiquettes".replace(",", " ")
-                      + f" ; celle-ci en compte {count:,}.".replace(",", " "),
+        raise Invalid("Une impression compte de 1 à %(max)s étiquettes ; celle-ci en compte "
+                      "%(count)s.", params={"max": MAX_LABELS, "count": count},
                       code="label-count-out-of-range",
-                      errors={"codes": [f"Entre 1 et {MAX_LABELS} codes."]}, limit=MAX_LABELS)
+                      errors={"codes": [Message("Entre 1 et %(max)s codes.", max=MAX_LABELS)]},
+                      limit=MAX_LABELS)
+
+
+def _first_codes(codes: list[str]) -> str:
+    """The first codes of a long list, enough to find the mistakes."""
+    return ", ".join(codes[:20]) + ("…" if len(codes) > 20 else "")
 
 
 def resolve_codes(user: User, raw_codes: list[str]) -> list[int]:
@@ -95,10 +104,10 @@ def resolve_codes(user: User, raw_codes: list[str]) -> list[int]:
         try:
             canonical.append(canonical_code(str(raw)))
         except Invalid as exc:
-            bad[str(raw)] = exc.detail
+            bad[str(raw)] = Message(exc.msgid, **exc.params)
     if bad:
-        raise Invalid(f"{len(bad)} code(s) mal saisi(s) ou mal formé(s) : "
-                      + ", ".join(list(bad)[:20]) + ("…" if len(bad) > 20 else "") + ".",
+        raise Invalid("%(n)s code(s) mal saisi(s) ou mal formé(s) : %(codes)s.",
+                      params={"n": len(bad), "codes": _first_codes(list(bad))},
                       code="invalid-codes", errors={"codes": bad}, invalid_codes=list(bad))
     unique = list(dict.fromkeys(canonical))
     found: dict[str, int] = {}
@@ -108,9 +117,9 @@ def resolve_codes(user: User, raw_codes: list[str]) -> list[int]:
             select(Device.code, Device.id).where(Device.code.in_(chunk), device_scope(user))))
     missing = [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in unique if c not in found]
     if missing:
-        raise NotFound(f"{len(missing)} code(s) ne correspondent à aucun appareil de votre "
-                       "atelier : " + ", ".join(missing[:20]) + ("…" if len(missing) > 20 else "")
-                       + ".", code="unknown-devices", errors={"codes": missing[:1000]},
+        raise NotFound("%(n)s code(s) ne correspondent à aucun appareil de votre atelier : "
+                       "%(codes)s.", params={"n": len(missing), "codes": _first_codes(missing)},
+                       code="unknown-devices", errors={"codes": missing[:1000]},
                        unknown_codes=missing[:1000])
     return [found[c] for c in unique]
 
@@ -126,7 +135,7 @@ def pledge_device_ids(user: User, pledge_id: int) -> list[int]:
     if not ids:
         raise Invalid("Cette promesse n'a encore aucun appareil reçu par votre atelier à "
                       "étiqueter.", code="nothing-to-print",
-                      errors={"pledge_id": ["Aucun appareil à étiqueter."]})
+                      errors={"pledge_id": [N_("Aucun appareil à étiqueter.")]})
     return ids
 
 
@@ -146,7 +155,7 @@ def request_batch(user: User, options: BatchOptions, *, codes: list[str] | None 
     require_printer(user)
     if (codes is None) == (pledge_id is None):
         raise Invalid("Donnez soit une liste de codes, soit une promesse de don.",
-                      code="codes-or-pledge", errors={"codes": ["codes ou pledge_id."]})
+                      code="codes-or-pledge", errors={"codes": [N_("codes ou pledge_id.")]})
     _resolve(user, options)  # refuse bad options before looking at up to 100,000 codes
     device_ids = (resolve_codes(user, codes) if codes is not None
                   else pledge_device_ids(user, pledge_id))
@@ -274,16 +283,16 @@ def _check_draft(user: User, draft: ProfileDraft, profile_id: int | None = None)
     errors: dict[str, list[str]] = {}
     name = draft.name.strip()
     if not name or len(name) > 100:
-        errors["name"] = ["Donnez un nom de 1 à 100 caractères (par exemple : Brother atelier)."]
+        errors["name"] = [N_("Donnez un nom de 1 à 100 caractères (par exemple : Brother atelier).")]
     elif db.session.scalar(select(PrinterProfile.id).where(
             PrinterProfile.organisation_id == user.organisation_id, PrinterProfile.name == name,
             PrinterProfile.id != (profile_id or 0))):
-        errors["name"] = ["Un autre profil porte déjà ce nom."]
+        errors["name"] = [N_("Un autre profil porte déjà ce nom.")]
     if get_layout(draft.layout_id) is None:
-        errors["layout_id"] = ["Modèle d'étiquettes inconnu."]
+        errors["layout_id"] = [N_("Modèle d'étiquettes inconnu.")]
     for field in ("offset_x_mm", "offset_y_mm"):
         if not -20 <= getattr(draft, field) <= 20:
-            errors[field] = ["Un décalage va de -20 à 20 mm."]
+            errors[field] = [N_("Un décalage va de -20 à 20 mm.")]
     if errors:
         raise Invalid("Le profil d'imprimante n'est pas valide.", errors=errors)
 

@@ -10,6 +10,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
 from ..domain.models import Organisation, OrgKind, Role, StatusEvent, User
+from ..domain.stages import N_
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from .mail import queue_mail
@@ -38,9 +39,9 @@ def check_siret(value: str) -> str:
         return stdnum_siret.validate(compact)
     except ValidationError as exc:
         if not compact.isdigit() or len(compact) != 14:
-            message = "Un SIRET compte 14 chiffres."
+            message = N_("Un SIRET compte 14 chiffres.")
         else:
-            message = "Ce SIRET n'est pas valide : sa clé de contrôle ne correspond pas."
+            message = N_("Ce SIRET n'est pas valide : sa clé de contrôle ne correspond pas.")
         raise Invalid(message, code="invalid-siret", errors={"siret": [message]}) from exc
 
 
@@ -48,9 +49,9 @@ def signup(data: Signup) -> User:
     """A new, unapproved donor organisation with its first donor user; managers are told."""
     errors: dict[str, list[str]] = {}
     if data.kind not in (OrgKind.DONOR_COMPANY, OrgKind.DONOR_MUNICIPALITY):
-        errors["kind"] = ["Choisissez entreprise ou collectivité."]
+        errors["kind"] = [N_("Choisissez entreprise ou collectivité.")]
     if not data.name.strip():
-        errors["name"] = ["Indiquez le nom de l'organisation."]
+        errors["name"] = [N_("Indiquez le nom de l'organisation.")]
     siret = None
     if data.kind == OrgKind.DONOR_COMPANY:
         try:
@@ -59,15 +60,15 @@ def signup(data: Signup) -> User:
             errors.update(exc.errors)
     insee = (data.insee_code or "").strip().upper()
     if data.kind == OrgKind.DONOR_MUNICIPALITY and not (_INSEE.match(insee) or _EPCI.match(insee)):
-        errors["insee_code"] = ["Indiquez le code INSEE de la commune (5 caractères, par exemple "
-                                "91228) ou le SIREN de l'intercommunalité (9 chiffres)."]
+        errors["insee_code"] = [N_("Indiquez le code INSEE de la commune (5 caractères, par exemple "
+                                "91228) ou le SIREN de l'intercommunalité (9 chiffres).")]
     if len(data.password or "") < 10:
-        errors["password"] = ["Au moins 10 caractères."]
+        errors["password"] = [N_("Au moins 10 caractères.")]
     email = (data.email or "").strip().lower()
     if "@" not in email:
-        errors["email"] = ["Adresse e-mail invalide."]
+        errors["email"] = [N_("Adresse e-mail invalide.")]
     elif db.session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = ["Cette adresse e-mail a déjà un compte : connectez-vous."]
+        errors["email"] = [N_("Cette adresse e-mail a déjà un compte : connectez-vous.")]
     if errors:
         raise Invalid("L'inscription n'est pas complète.", code="invalid-signup", errors=errors)
     department = (data.department_code or "").strip().upper() or (

@@ -22,7 +22,7 @@ from ..domain.models import (
     User,
     utcnow,
 )
-from ..domain.stages import Stage
+from ..domain.stages import N_, Stage
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from . import counters, stages
@@ -186,7 +186,7 @@ def create_pledge(user: User, draft: PledgeDraft, *, submit: bool = False) -> Pl
     items = _clean_items(draft.items)
     errors = rules.window_problems(draft.window_start, draft.window_end, dt.date.today())
     if draft.declared_value is not None and draft.declared_value < 0:
-        errors["declared_value"] = ["La valeur déclarée ne peut pas être négative."]
+        errors["declared_value"] = [N_("La valeur déclarée ne peut pas être négative.")]
     if errors:
         raise Invalid("Certaines informations ne sont pas valides.", errors=errors)
     fields = {k: v for k, v in vars(draft).items() if k != "items"}
@@ -232,7 +232,7 @@ def _operator_for(user: User, operator_id: int | None) -> int:
     operator = db.session.get(Organisation, operator_id) if operator_id else None
     if operator is None or operator.kind != OrgKind.WORKSHOP_OPERATOR:
         raise Invalid("Choisissez l'atelier qui prend en charge ce don.",
-                      code="operator-required", errors={"operator_id": ["Atelier obligatoire."]})
+                      code="operator-required", errors={"operator_id": [N_("Atelier obligatoire.")]})
     return operator.id
 
 

@@ -18,8 +18,8 @@ from ..domain.models import (
     User,
     utcnow,
 )
-from ..domain.stages import Stage
-from ..errors import Conflict, Invalid, NotFound
+from ..domain.stages import N_, Stage
+from ..errors import Conflict, Invalid, Message, NotFound
 from ..extensions import db
 from . import counters, stages
 from .access import sees_everything
@@ -40,7 +40,7 @@ def _workshop_site(user: User, site_id: int | None) -> int:
         site = db.session.get(Site, site_id)
         if site is None or (site.operator_id != user.organisation_id and not sees_everything(user)):
             raise NotFound("Ce site n'appartient pas à votre atelier.", code="unknown-site",
-                           errors={"site_id": ["Pas un site de votre atelier."]})
+                           errors={"site_id": [N_("Pas un site de votre atelier.")]})
         return site.id
     if user.site_id is not None:
         return user.site_id
@@ -48,7 +48,7 @@ def _workshop_site(user: User, site_id: int | None) -> int:
                               .order_by(Site.id))
     if first is None:
         raise Invalid("Choisissez le site qui reçoit ces appareils.", code="site-required",
-                      errors={"site_id": ["Obligatoire : votre compte n'a pas de site."]})
+                      errors={"site_id": [N_("Obligatoire : votre compte n'a pas de site.")]})
     return first
 
 
@@ -72,19 +72,21 @@ def receive_pledge(user: User, pledge_id: int, *, codes: list[str] | None = None
             try:
                 wanted.append(canonical_code(str(raw)))
             except Invalid as exc:
-                bad[str(raw)] = exc.detail
+                bad[str(raw)] = Message(exc.msgid, **exc.params)
         if bad or not wanted:
-            raise Invalid("Codes non valides : " + ", ".join(bad) + "." if bad else
-                          "Donnez au moins un code.", code="invalid-codes",
-                          errors={"codes": bad or ["Au moins un code."]})
+            if bad:
+                raise Invalid("Codes non valides : %(codes)s.", params={"codes": ", ".join(bad)},
+                              code="invalid-codes", errors={"codes": bad})
+            raise Invalid("Donnez au moins un code.", code="invalid-codes",
+                          errors={"codes": [N_("Au moins un code.")]})
         query = query.where(Device.code.in_(set(wanted)))
     devices = list(db.session.scalars(query))
     if codes is not None:
         found = {d.code for d in devices}
         missing = sorted({c for c in wanted if c not in found})
         if missing:
-            raise NotFound("Ces codes ne sont pas des appareils promis de cette promesse, "
-                           "en attente de réception : " + ", ".join(missing) + ".",
+            raise NotFound("Ces codes ne sont pas des appareils promis de cette promesse, en "
+                           "attente de réception : %(codes)s.", params={"codes": ", ".join(missing)},
                            code="unknown-devices", errors={"codes": missing})
     if not devices:
         raise Conflict("Tous les appareils de cette promesse sont déjà reçus.",
@@ -113,16 +115,17 @@ class UnannouncedDevice:
 def _check(draft: UnannouncedDevice) -> None:
     errors: dict[str, list[str]] = {}
     if draft.kind not in DeviceKind.__members__.values():
-        errors["kind"] = ["Type inconnu ; valeurs : " + ", ".join(k.value for k in DeviceKind) + "."]
+        errors["kind"] = [Message("Type inconnu ; valeurs : %(kinds)s.",
+                                  kinds=", ".join(k.value for k in DeviceKind))]
     for field, limit in (("make", 100), ("model", 200), ("serial", 100), ("asset_tag", 100)):
         if len(getattr(draft, field) or "") > limit:
-            errors[field] = [f"{limit} caractères au plus."]
+            errors[field] = [Message("%(n)s caractères au plus.", n=limit)]
     if not (draft.serial or "").strip() and not (draft.asset_tag or "").strip():
-        errors["serial"] = ["Notez le numéro de série (ou, à défaut, le numéro d'inventaire)."]
+        errors["serial"] = [N_("Notez le numéro de série (ou, à défaut, le numéro d'inventaire).")]
     if draft.donor_id is not None:
         donor = db.session.get(Organisation, draft.donor_id)
         if donor is None or donor.kind not in ("donor_company", "donor_municipality"):
-            errors["donor_id"] = ["Donateur inconnu."]
+            errors["donor_id"] = [N_("Donateur inconnu.")]
     if errors:
         raise Invalid("L'appareil ne peut pas être enregistré.", errors=errors)
 

@@ -20,7 +20,7 @@ from ..domain.models import (
 from ..domain.models.people import site_territories
 from ..domain.queue import URGENCY_CODES
 from ..domain.stages import N_
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, Term
 from ..extensions import db
 from . import beneficiaries as beneficiary_service
 from .access import sees_everything
@@ -96,9 +96,10 @@ def change_status(request: AllocationRequest, to: str, actor: User | None,
     """Move a request to `to` with a conditional update and log it. Does not commit."""
     current = request.status
     if to not in FLOW[current]:
-        raise Conflict(f"Une demande « {STATUS_LABELS[current]} » ne peut pas devenir "
-                       f"« {STATUS_LABELS[to]} ».", code="request-status-conflict",
-                       current_status=current)
+        raise Conflict("Une demande « %(current)s » ne peut pas devenir « %(to)s ».",
+                       params={"current": Term(STATUS_LABELS[current]),
+                               "to": Term(STATUS_LABELS[to])},
+                       code="request-status-conflict", current_status=current)
     now = utcnow()
     result = db.session.execute(
         update(AllocationRequest)
@@ -109,7 +110,8 @@ def change_status(request: AllocationRequest, to: str, actor: User | None,
     if result.rowcount != 1:
         db.session.refresh(request)
         raise Conflict("Quelqu'un d'autre a modifié cette demande au même moment ; elle est "
-                       f"maintenant « {STATUS_LABELS[request.status]} ».",
+                       "maintenant « %(status)s ».",
+                       params={"status": Term(STATUS_LABELS[request.status])},
                        code="concurrent-request-change", current_status=request.status)
     db.session.add(StatusEvent(entity_type="request", entity_id=request.id, from_status=current,
                                to_status=to, actor_id=actor.id if actor else None, at=now,
@@ -141,22 +143,23 @@ def create_request(user: User, beneficiary_id: int, device_kind: str, purpose: s
     beneficiary = beneficiary_service.find_beneficiary(user, beneficiary_id)
     errors = {}
     if device_kind not in {k.value for k in DeviceKind}:
-        errors["device_kind"] = ["Type d'appareil inconnu."]
+        errors["device_kind"] = [N_("Type d'appareil inconnu.")]
     if purpose not in PURPOSES:
-        errors["purpose"] = ["Usage inconnu : choisissez dans la liste."]
+        errors["purpose"] = [N_("Usage inconnu : choisissez dans la liste.")]
     if urgency not in URGENCY_CODES:
-        errors["urgency"] = ["Catégorie d'urgence inconnue : voir la page des règles."]
+        errors["urgency"] = [N_("Catégorie d'urgence inconnue : voir la page des règles.")]
     if errors:
         raise Invalid("Certains champs sont à corriger.", errors=errors)
     if not beneficiary_service.is_eligible(beneficiary):
         until = beneficiary.eligible_until
         since = until + dt.timedelta(days=1) if until else None
-        raise Invalid(
-            "L'attestation d'éligibilité n'est plus valable depuis le "
-            f"{since:%d/%m/%Y} : renouvelez-la avant de faire une demande." if since else
-            "L'attestation d'éligibilité n'a pas de date de fin : complétez-la.",
-            code="eligibility-expired", expired_since=since.isoformat() if since else None,
-            errors={"beneficiary_id": ["Attestation d'éligibilité expirée."]})
+        expired = {"beneficiary_id": [N_("Attestation d'éligibilité expirée.")]}
+        if since is None:
+            raise Invalid("L'attestation d'éligibilité n'a pas de date de fin : complétez-la.",
+                          code="eligibility-expired", expired_since=None, errors=expired)
+        raise Invalid("L'attestation d'éligibilité n'est plus valable depuis le %(since)s : "
+                      "renouvelez-la avant de faire une demande.", params={"since": since},
+                      code="eligibility-expired", expired_since=since.isoformat(), errors=expired)
     request = AllocationRequest(
         beneficiary_id=beneficiary.id, organisation_id=user.organisation_id,
         requested_by_id=user.id, device_kind=device_kind, purpose=purpose, urgency=urgency,
@@ -192,7 +195,7 @@ def reject(user: User, request_id: int, reason: str) -> AllocationRequest:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("Indiquez la raison du refus : elle est montrée au travailleur social.",
-                      errors={"reason": ["Obligatoire."]})
+                      errors={"reason": [N_("Obligatoire.")]})
     request = _decider(user, request_id)
     change_status(request, "rejected", user, note=reason, rejection_reason=reason[:2000],
                   decided_by_id=user.id)
@@ -212,7 +215,7 @@ def contest(user: User, request_id: int, note: str) -> AllocationRequest:
         raise Conflict("Ce refus a déjà été contesté.", code="already-contested")
     if not note:
         raise Invalid("Expliquez pourquoi vous contestez ce refus.",
-                      errors={"note": ["Obligatoire."]})
+                      errors={"note": [N_("Obligatoire.")]})
     change_status(request, "rejected", user, note="Refus contesté (motif dans la demande)",
                   contested_at=utcnow(), contest_note=note[:2000])
     return request
@@ -240,7 +243,7 @@ def review(user: User, request_id: int, decision: str, note: str | None = None
                       + (note or ""), **common)
     else:
         raise Invalid("Choisissez : approuver ou confirmer le refus.",
-                      errors={"decision": ["approve ou reject."]})
+                      errors={"decision": [N_("approve ou reject.")]})
     return request
 
 

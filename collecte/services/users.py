@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, func, select
 
 from ..domain.models import ROLES_BY_ORG_KIND, ApiToken, Organisation, OrgKind, Role, User, utcnow
+from ..domain.stages import N_
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 
@@ -43,11 +44,12 @@ def create_user(email: str, password: str, role: str, organisation: Organisation
                 name: str = "", site_id: int | None = None) -> User:
     email = email.strip().lower()
     if Role(role) not in ROLES_BY_ORG_KIND[OrgKind(organisation.kind)]:
-        raise Invalid(f"Une organisation {organisation.kind} ne peut pas avoir d'utilisateur {role}.",
-                      errors={"role": ["Non autorisé pour cette organisation."]})
+        raise Invalid("Une organisation %(kind)s ne peut pas avoir d'utilisateur %(role)s.",
+                      params={"kind": organisation.kind, "role": role},
+                      errors={"role": [N_("Non autorisé pour cette organisation.")]})
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise Invalid("Cette adresse e-mail a déjà un compte.",
-                      errors={"email": ["Déjà utilisée."]})
+                      errors={"email": [N_("Déjà utilisée.")]})
     user = User(email=email, name=name, password_hash=hash_password(password), role=role,
                 organisation_id=organisation.id, site_id=site_id)
     db.session.add(user)
@@ -71,7 +73,7 @@ def create_token(user: User, name: str = "scanner") -> str:
 def create_token_for_email(email: str, name: str = "cli") -> str:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound(f"Aucun utilisateur avec l'adresse {email}.")
+        raise NotFound("Aucun utilisateur avec l'adresse %(email)s.", params={"email": email})
     return create_token(user, name)
 
 
@@ -156,18 +158,18 @@ def update_user(actor: User, user_id: int, changes: UserChanges) -> User:
     role_changes = changes.role != target.role
     errors: dict[str, list[str]] = {}
     if target.id == actor.id and role_changes:
-        errors["role"] = ["Personne ne change son propre rôle : demandez à un administrateur."]
+        errors["role"] = [N_("Personne ne change son propre rôle : demandez à un administrateur.")]
     if target.id == actor.id and not changes.is_active:
-        errors["is_active"] = ["Vous ne pouvez pas désactiver votre propre compte."]
+        errors["is_active"] = [N_("Vous ne pouvez pas désactiver votre propre compte.")]
     if role_changes and changes.role == Role.ADMIN and actor.role != Role.ADMIN:
-        errors["role"] = ["Seul un administrateur peut donner le rôle administrateur."]
+        errors["role"] = [N_("Seul un administrateur peut donner le rôle administrateur.")]
     org_kind = OrgKind(target.organisation.kind)
     if changes.role not in {r.value for r in ROLES_BY_ORG_KIND[org_kind]}:
-        errors.setdefault("role", []).append("Ce rôle n'existe pas dans cette organisation.")
+        errors.setdefault("role", []).append(N_("Ce rôle n'existe pas dans cette organisation."))
     if (email != target.email and target.role == Role.ADMIN and target.id != actor.id):
-        errors["email"] = ["Seul le titulaire d'un compte administrateur change son adresse."]
+        errors["email"] = [N_("Seul le titulaire d'un compte administrateur change son adresse.")]
     if email != target.email and db.session.scalar(select(User.id).where(User.email == email)):
-        errors.setdefault("email", []).append("Cette adresse a déjà un compte.")
+        errors.setdefault("email", []).append(N_("Cette adresse a déjà un compte."))
     if errors:
         raise Invalid("Le compte n'a pas été modifié : voyez les champs signalés.",
                       code="user-refused", errors=errors)

@@ -21,7 +21,7 @@ from ..domain.models import (
     utcnow,
 )
 from ..domain.stages import GRADES, N_, SUFFICIENT_ERASURE_LEVELS, Stage
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, Message, NotFound, Term
 from ..extensions import db
 from . import counters
 from .devices import get_device
@@ -56,9 +56,9 @@ def workshop_device(actor: User, code: str) -> Device:
         raise NotFound("Page introuvable.")
     device = get_device(actor, code)
     if Stage(device.stage) not in WORKSHOP_STAGES:
-        raise Conflict(f"L'appareil n'est pas à l'atelier (étape « {device.stage} ») : "
-                       "ses fiches ne peuvent plus changer.", code="not-in-workshop",
-                       current_stage=device.stage)
+        raise Conflict("L'appareil n'est pas à l'atelier (étape « %(stage)s ») : ses fiches ne "
+                       "peuvent plus changer.", params={"stage": Term(Stage(device.stage).label)},
+                       code="not-in-workshop", current_stage=device.stage)
     return device
 
 
@@ -87,15 +87,16 @@ def record_diagnosis(actor: User, code: str, *, cpu: str | None = None, ram_gb: 
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(defects or []) - set(DEFECTS))
     if unknown:
-        errors["defects"] = [f"Défauts inconnus : {', '.join(unknown)}."]
+        errors["defects"] = [Message("Défauts inconnus : %(defects)s.", defects=", ".join(unknown))]
     for i, medium in enumerate(media or []):
         if medium.medium_type not in MEDIUM_TYPES:
-            errors[f"media.{i}.medium_type"] = [f"Type de support inconnu ; valeurs possibles : "
-                                                f"{', '.join(MEDIUM_TYPES)}."]
+            errors[f"media.{i}.medium_type"] = [Message(
+                "Type de support inconnu ; valeurs possibles : %(types)s.",
+                types=", ".join(MEDIUM_TYPES))]
         if medium.capacity_gb is not None and not 0 < medium.capacity_gb <= 100_000:
-            errors[f"media.{i}.capacity_gb"] = ["Capacité en Go, entre 1 et 100 000."]
+            errors[f"media.{i}.capacity_gb"] = [N_("Capacité en Go, entre 1 et 100 000.")]
     if ram_gb is not None and not 0 < ram_gb <= 4096:
-        errors["ram_gb"] = ["Mémoire vive en Go, entre 1 et 4096."]
+        errors["ram_gb"] = [N_("Mémoire vive en Go, entre 1 et 4096.")]
     if errors:
         raise Invalid("Le diagnostic n'est pas valide : corrigez les champs signalés.",
                       errors=errors)
@@ -146,44 +147,54 @@ def record_erasures(actor: User, code: str, batch: ErasureBatch) -> list[Erasure
     device = workshop_device(actor, code)
     media = {m.id: m for m in list_media(device)}
     errors: dict[str, list[str]] = {}
-    for name, label in (("technique", "la technique"), ("tool", "l'outil"),
-                        ("tool_version", "la version de l'outil")):
+    # Whole sentences, not "Indiquez " + a label: other languages do not build them so.
+    for name, message in (("technique", N_("Indiquez la technique.")),
+                          ("tool", N_("Indiquez l'outil.")),
+                          ("tool_version", N_("Indiquez la version de l'outil."))):
         if not (getattr(batch, name) or "").strip():
-            errors[name] = [f"Indiquez {label}."]
+            errors[name] = [message]
     if batch.technique and batch.technique.strip() and batch.technique not in TECHNIQUES:
-        errors["technique"] = [f"Technique inconnue ; valeurs possibles : {', '.join(TECHNIQUES)}."]
+        errors["technique"] = [Message("Technique inconnue ; valeurs possibles : %(techniques)s.",
+                                       techniques=", ".join(TECHNIQUES))]
     if not media:
-        errors["media"] = ["Aucun support de stockage n'est listé : faites d'abord le diagnostic."]
+        errors["media"] = [N_("Aucun support de stockage n'est listé : faites d'abord le diagnostic.")]
     covered = set(erased_media_ids(device))
     for entry in batch.entries:
         medium = media.get(entry.medium_id)
         key = f"medium_{entry.medium_id}"
         if medium is None:
-            errors[key] = ["Ce support n'appartient pas à cet appareil."]
+            errors[key] = [N_("Ce support n'appartient pas à cet appareil.")]
             continue
         if not entry.level:
             continue  # not erased in this batch: named below if it is still missing
         if entry.level not in LEVELS:
-            errors[key] = [f"Niveau inconnu pour {_medium_name(medium)}."]
+            errors[key] = [Message("Niveau inconnu pour %(medium)s.", medium=_medium_name(medium))]
         elif entry.level not in SUFFICIENT_ERASURE_LEVELS:
-            errors[key] = [f"{_medium_name(medium)} : l'effacement simple (Clear) ne suffit pas "
-                           "pour un appareil donné ; il faut Purge ou Destruction."]
+            errors[key] = [Message("%(medium)s : l'effacement simple (Clear) ne suffit pas pour "
+                                   "un appareil donné ; il faut Purge ou Destruction.",
+                                   medium=_medium_name(medium))]
         elif entry.verification != "passed":
-            errors[key] = [f"{_medium_name(medium)} : la vérification a échoué ; refaites "
-                           "l'effacement avant de l'enregistrer."] if entry.verification == "failed" \
-                else [f"{_medium_name(medium)} : indiquez le résultat de la vérification."]
+            errors[key] = [Message("%(medium)s : la vérification a échoué ; refaites "
+                                   "l'effacement avant de l'enregistrer.",
+                                   medium=_medium_name(medium))] \
+                if entry.verification == "failed" else \
+                [Message("%(medium)s : indiquez le résultat de la vérification.",
+                         medium=_medium_name(medium))]
         else:
             covered.add(medium.id)
     missing = [m for m in media.values() if m.id not in covered]
     for medium in missing:
         errors.setdefault(f"medium_{medium.id}",
-                          [f"{_medium_name(medium)} : aucun effacement enregistré."])
+                          [Message("%(medium)s : aucun effacement enregistré.",
+                                   medium=_medium_name(medium))])
     if errors:
-        names = ", ".join(_medium_name(m) for m in missing)
-        detail = ("L'effacement n'est pas enregistré : " + (f"il manque {names}." if missing
-                  else "corrigez les champs signalés."))
-        raise Invalid(detail, code="erasure-incomplete", errors=errors,
-                      missing_media=[m.id for m in missing])
+        if missing:
+            raise Invalid("L'effacement n'est pas enregistré : il manque %(media)s.",
+                          params={"media": ", ".join(_medium_name(m) for m in missing)},
+                          code="erasure-incomplete", errors=errors,
+                          missing_media=[m.id for m in missing])
+        raise Invalid("L'effacement n'est pas enregistré : corrigez les champs signalés.",
+                      code="erasure-incomplete", errors=errors, missing_media=[])
     records = [ErasureRecord(device_id=device.id, medium_id=e.medium_id, level=e.level,
                              technique=batch.technique, tool=batch.tool.strip()[:100],
                              tool_version=batch.tool_version.strip()[:50],
@@ -205,10 +216,10 @@ def record_reset(actor: User, code: str, *, factory_reset: bool,
     device = workshop_device(actor, code)
     errors = {}
     if not factory_reset:
-        errors["factory_reset"] = ["Faites la réinitialisation d'usine avant de l'enregistrer."]
+        errors["factory_reset"] = [N_("Faites la réinitialisation d'usine avant de l'enregistrer.")]
     if not activation_lock_released:
         errors["activation_lock_released"] = [
-            "Le verrou d'activation (compte Apple / Google) ou la gestion MDM doit être retiré."]
+            N_("Le verrou d'activation (compte Apple / Google) ou la gestion MDM doit être retiré.")]
     if errors:
         raise Invalid("La réinitialisation n'est pas complète.", errors=errors)
     return _commit(ResetRecord(device_id=device.id, factory_reset=True,
@@ -222,13 +233,14 @@ def record_check(actor: User, code: str, *, checklist: dict[str, bool], grade: s
     errors = {}
     unknown = sorted(set(checklist) - set(CHECK_ITEMS))
     if unknown:
-        errors["checklist"] = [f"Points inconnus : {', '.join(unknown)}."]
+        errors["checklist"] = [Message("Points inconnus : %(items)s.", items=", ".join(unknown))]
     if grade not in GRADES:
-        errors["grade"] = ["Choisissez le grade A, B ou C."]
+        errors["grade"] = [N_("Choisissez le grade A, B ou C.")]
     elif device.stage == Stage.CHECKED and device.grade and grade != device.grade:
         # The dashboards count checked devices by grade: a regrade goes back through the checks.
-        raise Conflict(f"L'appareil est déjà contrôlé avec le grade {device.grade} : pour changer "
-                       "de grade, repassez-le d'abord en reconditionnement.", code="already-graded")
+        raise Conflict("L'appareil est déjà contrôlé avec le grade %(grade)s : pour changer de "
+                       "grade, repassez-le d'abord en reconditionnement.",
+                       params={"grade": device.grade}, code="already-graded")
     if errors:
         raise Invalid("Le contrôle n'est pas valide.", errors=errors)
     items = {item: bool(checklist.get(item, False)) for item in CHECK_ITEMS}
@@ -256,10 +268,10 @@ def transfer(actor: User, code: str, site_id: int, *, client_event_id: str | Non
     site = db.session.get(Site, site_id)
     if site is None or site.operator_id != device.operator_id:
         raise NotFound("Ce site n'appartient pas à cet atelier.", code="unknown-site",
-                       errors={"site_id": ["Pas un site de cet atelier."]})
+                       errors={"site_id": [N_("Pas un site de cet atelier.")]})
     if device.site_id == site.id:
-        raise Conflict(f"L'appareil est déjà sur le site {site.name}.", code="already-in-stage",
-                       current_stage=device.stage, allowed_next=[])
+        raise Conflict("L'appareil est déjà sur le site %(site)s.", params={"site": site.name},
+                       code="already-in-stage", current_stage=device.stage, allowed_next=[])
     now = utcnow()
     counters.record_transfer(db.session, device, device.site_id, site.id, occurred_at or now)
     device.site = site  # the relationship too: objects outlive the commit

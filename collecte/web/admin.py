@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from ..domain.models import OutboxMail
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, translated
 from ..extensions import db
 from ..services import users as user_service
 from .forms import UserForm
@@ -74,11 +74,10 @@ def user(user_id: int):
                 name=form.name.data or "", email=form.email.data, role=form.role.data,
                 is_active=form.is_active.data))
         except Invalid as error:
-            for name, messages in error.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors,
-                                              *(_(m) for m in messages)]
+            for name, messages in error.messages.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, *messages]
         except Conflict as error:
-            flash(_(error.detail), "error")
+            flash(translated(error), "error")
         else:
             flash(_("Le compte est modifié."), "success")
             return redirect(url_for("admin.users"), 303)

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from ..domain import queue
 from ..domain.models.devices import KIND_LABELS, DeviceKind
-from ..errors import DomainError
+from ..errors import DomainError, translated
 from ..services import allocation as allocation_service
 from ..services import handover as handover_service
 from ..services import requests as request_service
@@ -27,7 +27,7 @@ def _refused(error: DomainError) -> None:
     if error.status == 404:
         raise error
     problems = error.extra.get("problems") or []
-    flash(" ".join([_(error.detail)] + [_(p) for p in problems]), "error")
+    flash(" ".join([translated(error)] + [_(p) for p in problems]), "error")
 
 
 @bp.get("/")
@@ -147,7 +147,7 @@ def handover():
         except DomainError as error:
             if error.status == 404:
                 raise
-            form.pickup_code.errors = [_(error.detail)]
+            form.pickup_code.errors = [translated(error)]
     return render_template("allocation/handover.html", form=form, done=done)
 
 

@@ -11,7 +11,7 @@ from flask_login import login_required
 from ..converters import MAX_ID
 from ..domain.models import DeviceKind
 from ..domain.stages import ROLES_FOR, SCANNABLE, Stage, allowed_next, guard_problems
-from ..errors import DomainError
+from ..errors import DomainError, translated
 from ..services import devices as device_service
 from ..services import stages
 from .forms import MoveForm
@@ -66,7 +66,7 @@ def move(code: str):
         if error.status == 404:
             raise
         problems = error.extra.get("problems") or []
-        flash(" ".join([_(error.detail)] + [_(p) for p in problems]), "error")
+        flash(" ".join([translated(error)] + [_(p) for p in problems]), "error")
         return redirect(url_for("devices.show", code=code)), 303
     label = _(result.device.stage_enum.label)
     if result.created:
@@ -84,7 +84,7 @@ def find():
     try:
         device = device_service.get_device(acting_user(), raw)
     except DomainError as error:
-        flash(_(error.detail) if error.status == 422 else
+        flash(translated(error) if error.status == 422 else
               _("Aucun appareil avec ce code dans votre périmètre."), "error")
         return redirect(url_for("main.home"))
     return redirect(url_for("devices.show", code=device.code))

@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..domain import inventory
 from ..domain import pledges as rules
 from ..domain.models import DeviceKind, DocumentKind
-from ..errors import DomainError
+from ..errors import DomainError, translated
 from ..services import documents as document_service
 from ..services import imports as import_service
 from ..services import jobs as job_service
@@ -64,7 +64,7 @@ def yearly_impact():
         document_service.issue_yearly_impact(user, user.organisation_id,
                                              request.form.get("year", type=int) or 0)
     except DomainError as error:
-        flash(error.detail, "error")
+        flash(translated(error), "error")
     else:
         flash(_("Le bilan annuel est en préparation."), "success")
     return redirect(url_for("donor.index"))
@@ -101,13 +101,13 @@ def new_pledge():
 def _attach(form, error: DomainError) -> None:
     """A service refusal shown on the form: per field when it names one, else at the top."""
     placed = False
-    for name, messages in (error.errors or {}).items():
+    for name, messages in error.messages.items():
         target = "laptop" if name == "items" else name
         if target in form:
-            form[target].errors = list(form[target].errors) + [_(m) for m in messages]
+            form[target].errors = list(form[target].errors) + list(messages)
             placed = True
     if not placed:
-        flash(error.detail, "error")
+        flash(translated(error), "error")
 
 
 @bp.get("/pledges/<int:pledge_id>")
@@ -149,8 +149,8 @@ def transition(pledge_id: int, action: str):
     except DomainError as error:
         if error.status == 404:
             raise  # not theirs: a 404 like any other, not a message on someone's pledge page
-        details = [_(m) for ms in (error.errors or {}).values() for m in ms]
-        flash(" ".join([_(error.detail)] + details), "error")
+        details = [m for ms in error.messages.values() for m in ms]
+        flash(" ".join([translated(error)] + details), "error")
     else:
         flash(_("Promesse de don : %(status)s.", status=pledge_status_label(
             rules.ACTIONS[action].value)), "success")
@@ -165,7 +165,7 @@ def upload_inventory(pledge_id: int):
         form = UploadForm()
         valid = form.validate_on_submit()
     except RequestEntityTooLarge:
-        flash(import_service.too_large().detail, "error")
+        flash(translated(import_service.too_large()), "error")
         return redirect(url_for("donor.pledge", pledge_id=pledge_id)), 303
     if not valid:
         flash(_("Choisissez un fichier d'inventaire."), "error")
@@ -176,7 +176,7 @@ def upload_inventory(pledge_id: int):
     except DomainError as error:
         if error.status == 404:
             raise
-        flash(error.detail, "error")
+        flash(translated(error), "error")
         return redirect(url_for("donor.pledge", pledge_id=pledge_id))
     return redirect(url_for("donor.mapping", pledge_id=pledge_id, upload_id=upload_id))
 
@@ -197,7 +197,7 @@ def mapping(pledge_id: int, upload_id: str):
     except DomainError as error:
         if error.status == 404:
             raise
-        flash(error.detail, "error")
+        flash(translated(error), "error")
         return redirect(url_for("donor.pledge", pledge_id=pledge_id))
     if request.method == "POST" and request.form.get("go") == "import":
         job = import_service.start_import(user, pledge_id, upload_id, preview.mapping,
@@ -227,7 +227,7 @@ def issue_document(pledge_id: int):
     except DomainError as error:
         if error.status == 404:
             raise
-        flash(error.detail, "error")
+        flash(translated(error), "error")
     else:
         flash(_("Le document est en préparation : il apparaîtra dans la liste dans un instant."),
               "success")

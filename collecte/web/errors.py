@@ -9,14 +9,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DATABASE_RETRY_AFTER, DomainError, database_unavailable
+from ..errors import DATABASE_RETRY_AFTER, DomainError, database_unavailable, translated
 
 log = logging.getLogger(__name__)
 
 
 def domain_error_page(error: DomainError):
     return render_template("error.html", status=error.status, title=error.title,
-                           detail=error.detail), error.status
+                           detail=translated(error)), error.status
 
 
 def register(app: Flask) -> None:
@@ -48,7 +48,7 @@ def register(app: Flask) -> None:
 
             return domain_problem(unavailable, retry_after=DATABASE_RETRY_AFTER)
         try:
-            body = render_template("unavailable.html", detail=unavailable.detail)
+            body = render_template("unavailable.html", detail=translated(unavailable))
         except Exception:  # the page itself may need the database (the user, the locale)
             body = unavailable.detail
         return body, 503, {"Retry-After": str(DATABASE_RETRY_AFTER)}

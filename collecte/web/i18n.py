@@ -1,4 +1,4 @@
-"""Language: French by default, English on request; the choice is kept in the session."""
+"""Language: French by default, English on request (session, account; Accept-Language on the API)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ def select_locale() -> str:
         return chosen
     if current_user and getattr(current_user, "locale", None) in current_app.config["LANGUAGES"]:
         return current_user.locale
+    if request.path.startswith("/api/") \
+            and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # API clients (scanners, integrations with a token) may say which language their
+        # messages are in. Pages stay French first whatever the browser says, and so do the
+        # API answers to their scripts (they come with the session cookie), to match the page.
+        return request.accept_languages.best_match(current_app.config["LANGUAGES"]) \
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

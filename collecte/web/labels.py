@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..errors import DomainError
+from ..errors import DomainError, translated
 from ..services import jobs as job_service
 from ..services import labels as label_service
 from ..services import receiving
@@ -40,8 +40,8 @@ def _options(form: LabelOptionsForm) -> label_service.BatchOptions:
 
 def _show_error(form, error: DomainError) -> None:
     """A service refusal shown on the form: field errors where they belong, the rest on top."""
-    flash(_(error.detail), "error")
-    for name, messages in (error.errors or {}).items():
+    flash(translated(error), "error")
+    for name, messages in error.messages.items():
         field = getattr(form, {"layout_id": "layout"}.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
             items = messages.values() if isinstance(messages, dict) else messages

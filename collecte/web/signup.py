@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from ..errors import DomainError
+from ..errors import DomainError, translated
 from ..extensions import limiter
 from ..services import organisations as org_service
 from .donor_forms import SignupForm
@@ -26,11 +26,11 @@ def index():
         try:
             user = org_service.signup(data)
         except DomainError as error:
-            for name, messages in error.errors.items():
+            for name, messages in error.messages.items():
                 if name in form:
                     form[name].errors = list(form[name].errors) + list(messages)
             if not any(name in form for name in error.errors):
-                flash(error.detail, "error")
+                flash(translated(error), "error")
         else:
             login_user(user)
             flash(_("Votre compte est créé. Un gestionnaire va valider votre organisation."),

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..errors import DomainError
+from ..errors import DomainError, translated
 from ..services import allocation as allocation_service
 from ..services import beneficiaries as beneficiary_service
 from ..services import handover as handover_service
@@ -22,11 +22,11 @@ bp = Blueprint("social", __name__, url_prefix="/social")
 def show_errors(form, error: DomainError) -> None:
     """A service refusal shown on the form: per field when it names fields, else as a message."""
     placed = False
-    for name, messages in (error.errors or {}).items():
+    for name, messages in error.messages.items():
         if name in form:
             form[name].errors = list(form[name].errors or []) + list(messages)
             placed = True
-    flash(_(error.detail), "error")
+    flash(translated(error), "error")
     if not placed:
         return
 
@@ -159,7 +159,7 @@ def contest(request_id: int):
         except DomainError as error:
             if error.status == 404:
                 raise
-            flash(_(error.detail), "error")
+            flash(translated(error), "error")
     return redirect(url_for("social.show_request", request_id=request_id), 303)
 
 

@@ -23,7 +23,7 @@ from ..domain.codes import CodeError
 from ..domain.models import Site, utcnow
 from ..domain.scanner import US_ON_AZERTY, looks_mistranslated, read_scan, repair
 from ..domain.stages import Stage
-from ..errors import DomainError
+from ..errors import DomainError, translated
 from ..extensions import db
 from ..services import stages
 from ..services import stock as stock_service
@@ -127,7 +127,7 @@ def _refusal(error: DomainError, printed: str, canonical: str, action: str) -> d
             "%(code)s : refusé, l'appareil est à l'étape %(stage)s ; étapes possibles : "
             "%(allowed)s.", code=printed, stage=_(Stage(current).label),
             allowed=_stage_list([a for a in allowed if a != "lost"]))}
-    return {"kind": "invalid", "message": f"{printed} : {_(error.detail)}"}
+    return {"kind": "invalid", "message": f"{printed} : {translated(error)}"}
 
 
 @bp.route("/scan", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..domain.stages import Stage
-from ..errors import Invalid
+from ..errors import Invalid, translated
 from ..services import stages
 from ..services import workshop as service
 from .workshop import ROLES, bp
@@ -24,14 +24,14 @@ def _next_url(code: str) -> str:
 
 def _attach_errors(form, error: Invalid) -> None:
     """Put a service's field errors on the form fields (the rest goes to the summary)."""
-    for name, messages in (error.errors or {}).items():
+    for name, messages in error.messages.items():
         field = getattr(form, name.replace(".", "-"), None) or getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors or []) + list(messages)
         else:
             form.form_errors.extend(messages)
     if not error.errors:
-        form.form_errors.append(error.detail)
+        form.form_errors.append(translated(error))
 
 
 def _page(template, device, form, **context):
@@ -108,12 +108,12 @@ def erasure(code: str):
         try:
             service.record_erasures(user, code, batch)
         except Invalid as error:
-            for name, messages in (error.errors or {}).items():
+            for name, messages in error.messages.items():
                 key = f"level_{name[7:]}" if name.startswith("medium_") else name
                 field = form._fields.get(key)
                 if field is not None:
                     field.errors = list(field.errors or []) + list(messages)
-            form.form_errors.append(error.detail)
+            form.form_errors.append(translated(error))
         else:
             flash(_("Effacement enregistré."), "success")
             return redirect(_next_url(device.code), 303)

@@ -76,7 +76,8 @@ def test_a_batch_of_0_or_200_000_labels_is_refused_with_the_limit(api_as, world,
     response = api_as(world.tech).post("/api/v1/label-batches",
                                        json={"codes": codes, "layout": "avery-l7160"})
     assert response.status_code == 422
-    assert "100 000" in response.json["detail"]
+    # French number format, as everywhere on screen (a narrow no-break space between thousands).
+    assert "100\u202f000" in response.json["detail"]
     assert response.json["limit"] == 100_000
 
 
