@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 from ..domain.codes import CodeError, extract_code, parse_code
 from ..domain.models import Device, DeviceKind, StageEvent, User
 from ..domain.scanner import looks_mistranslated, read_scan
-from ..domain.stages import Stage
-from ..errors import Invalid, NotFound
+from ..domain.stages import N_, Stage
+from ..errors import Invalid, Message, NotFound
 from ..extensions import db
 from .access import device_scope
 
@@ -49,8 +49,8 @@ def device_query(user: User, code: str):
 
 
 def unknown_device(code: str) -> NotFound:
-    return NotFound(f"Aucun appareil avec le code {code[:4]}-{code[4:8]}-{code[8:]} ici.",
-                    code="unknown-device")
+    return NotFound("Aucun appareil avec le code %(code)s ici.",
+                    params={"code": f"{code[:4]}-{code[4:8]}-{code[8:]}"}, code="unknown-device")
 
 
 def history(device: Device) -> list[StageEvent]:
@@ -70,13 +70,15 @@ class DeviceFilter:
     def validate(self) -> None:
         errors: dict[str, list[str]] = {}
         if self.stage and self.stage not in Stage.__members__.values():
-            errors["stage"] = [f"Étape inconnue ; valeurs possibles : {', '.join(s.value for s in Stage)}."]
+            errors["stage"] = [Message("Étape inconnue ; valeurs possibles : %(values)s.",
+                                       values=", ".join(s.value for s in Stage))]
         if self.kind and self.kind not in DeviceKind.__members__.values():
-            errors["kind"] = [f"Type inconnu ; valeurs possibles : {', '.join(k.value for k in DeviceKind)}."]
+            errors["kind"] = [Message("Type inconnu ; valeurs possibles : %(values)s.",
+                                      values=", ".join(k.value for k in DeviceKind))]
         if self.page < 1:
-            errors["page"] = ["Les pages commencent à 1."]
+            errors["page"] = [N_("Les pages commencent à 1.")]
         if not 1 <= self.per_page <= MAX_PAGE_SIZE:
-            errors["per_page"] = [f"Entre 1 et {MAX_PAGE_SIZE}."]
+            errors["per_page"] = [Message("Entre 1 et %(max)s.", max=MAX_PAGE_SIZE)]
         if errors:
             raise Invalid("Certains filtres ne sont pas valides.", errors=errors)
 

@@ -30,8 +30,8 @@ from ..domain.models import (
     utcnow,
 )
 from ..domain.models.reports import COUNTER_KEY, COUNTER_VALUES
-from ..domain.stages import SUFFICIENT_ERASURE_LEVELS, Facts, Stage, check_move
-from ..errors import Conflict, Invalid, NotFound
+from ..domain.stages import N_, SUFFICIENT_ERASURE_LEVELS, Facts, Stage, check_move
+from ..errors import Conflict, Invalid, NotFound, Term
 from ..extensions import db
 from . import counters
 from .access import scope_key
@@ -165,7 +165,8 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
             return again
         db.session.refresh(device)
         raise Conflict("Quelqu'un d'autre a déplacé cet appareil au même moment ; il est "
-                       f"maintenant à l'étape {device.stage}.", code="concurrent-move",
+                       "maintenant à l'étape « %(stage)s ».", code="concurrent-move",
+                       params={"stage": Term(Stage(device.stage).label)},
                        current_stage=device.stage)
     # The row now holds these values: tell the identity map instead of reading them back.
     site_changed = new_site != device.site_id
@@ -245,7 +246,8 @@ def advance(actor: User, code: str, to: Stage | str, *, client_event_id: str | N
     try:
         to = Stage(to)
     except ValueError as exc:
-        raise Invalid(f"Étape inconnue : {to!r}.", errors={"to": ["Étape inconnue."]}) from exc
+        raise Invalid("Étape inconnue : %(to)s.", params={"to": repr(to)},
+                      errors={"to": [N_("Étape inconnue.")]}) from exc
     device, earlier = _scanned_device(actor, code, client_event_id)
     try:
         result = move(actor, device, to, client_event_id=client_event_id, note=note,
