@@ -42,6 +42,8 @@ def from_environment() -> dict:
         "JOB_SWEEP_SECONDS": float(_env("JOB_SWEEP_SECONDS", "60") or 60),
         "JOB_PENDING_AFTER_SECONDS": int(_env("JOB_PENDING_AFTER_SECONDS", "300") or 300),
         "JOB_RETRY_SECONDS": int(_env("JOB_RETRY_SECONDS", "30") or 30),
+        # Files a job made (label PDFs, exports) are kept this long, then removed by beat.
+        "JOB_RESULT_DAYS": int(_env("JOB_RESULT_DAYS", "7") or 7),
         "MAIL_SERVER": _env("MAIL_SERVER"),  # none: mails are written to DATA_DIR/mail
         "MAIL_PORT": int(_env("MAIL_PORT", "587") or 587),
         "MAIL_USERNAME": _env("MAIL_USERNAME"),

@@ -142,6 +142,14 @@ class TooMany(DomainError):
     title = "Too many requests"
 
 
+class Gone(DomainError):
+    """Something that existed and was removed on purpose (a job's file past its keeping time)."""
+
+    status = 410
+    code = "gone"
+    title = "Gone"
+
+
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"

@@ -9,6 +9,7 @@ BEAT_SCHEDULE: dict = {
     "sweep-unsent-jobs": {"task": "collecte.sweep_jobs", "schedule": 60.0},
     "send-outbox": {"task": "collecte.send_outbox", "schedule": 60.0},
     "purge-inventory-uploads": {"task": "collecte.purge_uploads", "schedule": 86400.0},
+    "purge-job-results": {"task": "collecte.purge_job_results", "schedule": 86400.0},
     "release-expired-reservations": {"task": "collecte.release_expired_reservations",
                                      "schedule": 3600.0},
     "anonymise-beneficiaries": {"task": "collecte.anonymise_beneficiaries",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import socket
 import uuid
 from pathlib import Path
@@ -12,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from ..domain.models import Job, JobState, User, utcnow
-from ..errors import NotFound
+from ..errors import Gone, NotFound
 from ..extensions import db
 from .access import sees_everything
 
@@ -38,6 +39,35 @@ def result_dir(job_id: str) -> Path:
     path = Path(current_app.config["DATA_DIR"]) / "jobs" / job_id
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def result_file(user: User, job_id: str) -> Path:
+    """The file a finished job made, for `user`: 404 if not theirs or it made none; 410 once
+    it has been purged (or lost), saying how to get it again."""
+    job = get_job(user, job_id)
+    if job.result_path and Path(job.result_path).is_file():
+        return Path(job.result_path)
+    purged = bool((job.result or {}).get("purged_at"))
+    if purged or job.result_path:  # purged by beat, or the file is gone from the disk
+        raise Gone("Ce fichier a été supprimé après %(days)s jours : relancez l'impression ou "
+                   "l'export pour l'obtenir de nouveau.",
+                   params={"days": current_app.config["JOB_RESULT_DAYS"]}, code="result-purged")
+    raise NotFound("Cette tâche n'a pas produit de fichier.", code="no-result")
+
+
+def purge_results(now: dt.datetime | None = None) -> int:
+    """Remove the files of jobs finished more than JOB_RESULT_DAYS ago (label PDFs, exports:
+    they can be made again; documents such as certificates are not job files and are kept).
+    The job row stays, noting when its file went. Safe to re-run: a purged job is skipped."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=current_app.config["JOB_RESULT_DAYS"])
+    old = list(db.session.scalars(select(Job).where(
+        Job.result_path.is_not(None), Job.finished_at < cutoff)))
+    for job in old:
+        shutil.rmtree(Path(current_app.config["DATA_DIR"]) / "jobs" / job.id, ignore_errors=True)
+        job.result = {**(job.result or {}), "purged_at": utcnow().isoformat()}
+        job.result_path = None
+    db.session.commit()
+    return len(old)
 
 
 def lease() -> dt.timedelta:

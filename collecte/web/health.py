@@ -57,9 +57,4 @@ jobs_bp = Blueprint("jobs", __name__)
 @jobs_bp.get("/jobs/<string:job_id>/result")
 @login_required
 def result(job_id: str):
-    job = job_service.get_job(acting_user(), job_id)
-    if not job.result_path:
-        from flask import abort
-
-        abort(404)
-    return send_file(job.result_path, as_attachment=True)
+    return send_file(job_service.result_file(acting_user(), job_id), as_attachment=True)

@@ -92,3 +92,47 @@ def test_a_domain_refusal_fails_the_job_at_once(db):
     jobs.start(job.id)
     assert jobs.record_failure(job.id, "Invalid: pledge closed", final=True) is False
     assert _reload(db, job.id).state == "failed"
+
+
+def _finished_with_file(db, app, days_ago: float) -> Job:
+    job = _job(db, state="done", finished_at=utcnow() - dt.timedelta(days=days_ago))
+    path = jobs.result_dir(job.id) / "labels.pdf"
+    path.write_bytes(b"%PDF-1.4 test")
+    job.result_path = str(path)
+    db.session.commit()
+    return job
+
+
+def _belongs_to(job: Job, user) -> None:
+    job.created_by_id, job.organisation_id = user.id, user.organisation_id
+
+
+def test_a_job_file_is_purged_after_its_keeping_time_and_the_download_says_why(
+        db, app, client, world, login_as):
+    old = _finished_with_file(db, app, days_ago=8)
+    recent = _finished_with_file(db, app, days_ago=1)
+    for job in (old, recent):
+        _belongs_to(job, world.tech)
+    db.session.commit()
+
+    assert jobs.purge_results() == 1
+    assert jobs.purge_results() == 0  # running it again changes nothing
+    assert not jobs.result_dir(old.id).joinpath("labels.pdf").exists()
+    assert _reload(db, recent.id).result_path is not None
+    assert "purged_at" in _reload(db, old.id).result
+
+    login_as(world.tech)
+    gone = client.get(f"/jobs/{old.id}/result")
+    assert gone.status_code == 410
+    assert "supprimé après 7 jours" in gone.get_data(as_text=True)
+    kept = client.get(f"/jobs/{recent.id}/result")
+    assert kept.status_code == 200 and kept.data == b"%PDF-1.4 test"
+
+
+def test_a_job_file_lost_from_the_disk_is_a_410_not_a_500(db, app, client, world, login_as):
+    job = _finished_with_file(db, app, days_ago=0)
+    _belongs_to(job, world.tech)
+    db.session.commit()
+    jobs.result_dir(job.id).joinpath("labels.pdf").unlink()
+    login_as(world.tech)
+    assert client.get(f"/jobs/{job.id}/result").status_code == 410

@@ -42,3 +42,9 @@ def selftest(job) -> tuple[None, dict]:
     for step in range(1, total + 1):
         jobs.progress(job.id, step)
     return None, {"steps": total}
+
+
+@shared_task(name="collecte.purge_job_results", ignore_result=True)
+def purge_job_results() -> int:
+    """Label PDFs and exports are kept JOB_RESULT_DAYS, then removed (they can be made again)."""
+    return jobs.purge_results()
