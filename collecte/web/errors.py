@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
         """The database cannot be reached (restart, failover, pool exhausted): 503 with
         Retry-After, never a 500. The next request reconnects (pool pre-ping)."""
         log.warning("database unavailable: %s", error)
+        g.database_unavailable = True  # nothing below may ask the database (see select_locale)
         from ..extensions import db
 
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 
 bp = Blueprint("i18n", __name__)
@@ -14,7 +14,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
-    if current_user and getattr(current_user, "locale", None) in current_app.config["LANGUAGES"]:
+    # Reading the account's language may load the user from the database: not while the 503
+    # page says that the database cannot be reached (it would fail again, into a 500).
+    if not g.get("database_unavailable") and current_user \
+            and getattr(current_user, "locale", None) in current_app.config["LANGUAGES"]:
         return current_user.locale
     if request.path.startswith("/api/") \
             and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:

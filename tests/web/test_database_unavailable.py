@@ -54,3 +54,16 @@ def test_a_scan_answers_a_503_problem_when_the_database_is_away(sqlite_app, monk
     again = client.post("/api/v1/scans", json={"code": device.code, "to": "diagnosed",
                                                "client_event_id": new_event_id()})
     assert again.status_code == 201
+
+
+def test_a_token_that_cannot_be_checked_gives_a_503_not_a_500(sqlite_app, monkeypatch):
+    """Found under a real PostgreSQL restart: the 503 problem is translated, and the language
+    selector read the user's language, which asked the unreachable database again."""
+    from collecte.services import users
+
+    client = sqlite_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer clt_anything"
+    monkeypatch.setattr(users, "user_for_token", _lost_connection)
+    response = client.get("/api/v1/devices")
+    assert response.status_code == 503, response.get_data(as_text=True)[:200]
+    assert response.json["type"] == "urn:collecte:problem:database-unavailable"
