@@ -1,4 +1,5 @@
-"""The dashboard's detail roll-ups (lead times, yield) equal a full recount and the full scan."""
+"""The dashboard's detail roll-ups (lead times, yield) equal a full recount and the full scan;
+the waiting devices (counted stock minus recent arrivals) equal a count of the devices."""
 
 import datetime as dt
 
@@ -29,9 +30,11 @@ def settle(db) -> None:
 
 
 def same_details(f: dashboard.Filters) -> None:
-    """The roll-ups give the scan's yield exactly, the scan's move counts exactly, and
-    medians and 90th percentiles within the bucket they name."""
+    """The roll-ups give the scan's yield and waiting devices exactly, the scan's move counts
+    exactly, and medians and 90th percentiles within the bucket they name."""
     assert dashboard.yield_details(f) == dashboard.yield_details_scan(f)
+    now = utcnow()
+    assert dashboard.waiting(f, now) == dashboard.waiting_scan(f, now)
     exact = {r["stage"]: r for r in dashboard.lead_times_scan(f)}
     rolled = {r["stage"]: r for r in dashboard.lead_times(f)}
     assert {s: r["moves"] for s, r in rolled.items()} == \
@@ -89,6 +92,20 @@ def test_a_fold_reads_each_event_once(db, make, world, counted):
     assert {r["stage"]: r["moves"] for r in dashboard.lead_times(f)} == \
         {"received": 1, "diagnosed": 1}
     assert rollups.check(db.session) == []
+
+
+def test_waiting_devices_are_the_stock_minus_the_recent_arrivals(db, make, world, counted):
+    old = counted("received", operator=world.operator)
+    step(make, world, old, "diagnosed", utcnow() - dt.timedelta(days=20))
+    step(make, world, counted("received", operator=world.operator), "diagnosed",
+         utcnow() - dt.timedelta(days=2))
+    counted("ready", operator=world.operator, grade="A", kind="desktop")
+    rows = dashboard.waiting(dashboard.Filters())
+    assert [(r["stage"], r["count"]) for r in rows] == [("diagnosed", 1)]
+    assert rows == dashboard.waiting_scan(dashboard.Filters())
+    assert dashboard.waiting(dashboard.Filters(kind="desktop")) == []
+    assert dashboard.waiting(dashboard.Filters(), utcnow() + dt.timedelta(days=61)) == \
+        dashboard.waiting_scan(dashboard.Filters(), utcnow() + dt.timedelta(days=61))
 
 
 def test_a_drifted_roll_up_is_reported_and_repaired(db, make, world, counted):
