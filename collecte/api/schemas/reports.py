@@ -131,4 +131,5 @@ class DashboardOut(Schema):
     by_department = fields.Nested(TerritoriesOut)
     yield_details = fields.Nested(YieldDetailsOut)
     lead_times = fields.List(fields.Nested(LeadTimeOut))
-    waiting = fields.List(fields.Nested(WaitingOut))
+    # ~2,000 rows nationally (stage × site), sent as the service shapes them (like the stock).
+    waiting = RowsAsIs(fields.Nested(WaitingOut))
