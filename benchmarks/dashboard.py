@@ -1,9 +1,10 @@
-"""Benchmark: the managers' dashboard JSON at national scale, counters vs full scans.
+"""Benchmark: the managers' dashboard JSON at national scale, counters and roll-ups vs scans.
 
 Seeds N devices and their stage events (≈10 per device) with COPY into a dedicated PostgreSQL
 database (and a smaller set into SQLite), with the counter totals the event writer would have
-kept, then times GET /api/v1/reports/dashboard for the whole country and for one département,
-and the same figures computed by scanning the devices and stage_events tables (the baseline).
+kept and the detail roll-ups the fold keeps, then times GET /api/v1/reports/dashboard (with and
+without `details=true`) for the whole country and for one département, and the same figures
+computed by scanning the devices and stage_events tables (the baselines).
 
     .venv/bin/python benchmarks/dashboard.py --devices 2000000            # PostgreSQL
     .venv/bin/python benchmarks/dashboard.py --devices 100000 --sqlite    # SQLite
@@ -29,6 +30,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from collecte.domain.models import Base  # noqa: E402
 from collecte.domain.models.reports import ROLLUP_KEYS  # noqa: E402
+from collecte.domain.models.rollups import LEAD_TABLES, YIELD_TABLES  # noqa: E402
 from collecte.services.counters import GRADED_STAGES  # noqa: E402
 from collecte.services.territories import departments  # noqa: E402
 
@@ -199,8 +201,18 @@ def seed_postgres(url: str, n_devices: int) -> dict:
             totals = recount.repair(session)
         conn.commit()
     timings["counters_s"] = time.perf_counter() - started
+    with engine.connect() as conn:
+        from sqlalchemy.orm import Session
+
+        from collecte.services import rollups
+
+        with Session(conn) as session:
+            detail_rows = rollups.repair(session)
+        conn.commit()
+    timings["rollups_s"] = time.perf_counter() - started
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("devices", "stage_events", *ROLLUP_KEYS, "counter_deltas"):
+        for table in ("devices", "stage_events", *ROLLUP_KEYS, "counter_deltas", *LEAD_TABLES,
+                      *YIELD_TABLES):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
         counts = conn.execute(text("SELECT (SELECT count(*) FROM devices), "
                                    "(SELECT count(*) FROM stage_events)")).one()
@@ -208,7 +220,7 @@ def seed_postgres(url: str, n_devices: int) -> dict:
                                  )).scalar()
     engine.dispose()
     return {"devices": counts[0], "events": counts[1], "counter_totals": totals,
-            "database": size, **{k: round(v, 1) for k, v in timings.items()},
+            "detail_rollup_rows": detail_rows, "database": size, **{k: round(v, 1) for k, v in timings.items()},
             "total_s": round(time.perf_counter() - started, 1)}
 
 
@@ -289,6 +301,11 @@ def seed_sqlite(path: Path, n_devices: int) -> dict:
 
         with Session(sa_conn) as session:
             totals = recount.repair(session)
+        sa_conn.commit()
+        from collecte.services import rollups
+
+        with Session(sa_conn) as session:
+            rollups.repair(session)
         sa_conn.commit()
         sa_conn.exec_driver_sql("ANALYZE")
     engine.dispose()
@@ -382,6 +399,24 @@ def measure(url: str, runs: int, baseline_runs: int, department: str,
                 with db.engine.connect() as conn:
                     for sql in baseline_queries(dialect, dep):
                         conn.execute(text(sql)).all()
+                timings.append((time.perf_counter() - started) * 1000)
+            out[label] = _stats(timings)
+        from collecte.services import dashboard
+
+        # The details as they were computed before the roll-ups: scans of stage_events and
+        # devices (the reference functions the tests compare the roll-ups with).
+        for label, f in (("baseline details national", dashboard.Filters()),
+                         ("baseline details departement",
+                          dashboard.Filters(department=department))):
+            if not baseline_runs:
+                continue
+            timings = []
+            for _ in range(baseline_runs):
+                started = time.perf_counter()
+                dashboard.yield_details_scan(f)
+                dashboard.lead_times_scan(f)
+                dashboard.waiting(f)
+                db.session.rollback()
                 timings.append((time.perf_counter() - started) * 1000)
             out[label] = _stats(timings)
         db.engine.dispose()

@@ -92,6 +92,8 @@ def _shown(value: Any) -> Any:
         return format_date(value, "short" if str(get_locale()) == "fr" else "medium")
     if isinstance(value, Term | Message):
         return translate(value)
+    if isinstance(value, list | tuple):  # several messages shown as one sentence
+        return " ".join(str(_shown(item)) for item in value)
     return value
 
 
@@ -103,6 +105,8 @@ def _french(msgid: str, params: dict[str, Any]) -> str:
 
 
 def _french_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(_french_value(item) for item in value)
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return numbers.format_decimal(value, locale="fr_FR")
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):

@@ -1,21 +1,25 @@
-"""The managers' dashboard: goal, funnel, stock and territories from the counters; lead times,
-yield and waiting devices from the tables, bounded by the period and the manager's scope."""
+"""The managers' dashboard: goal, funnel, stock and territories from the counters; lead times
+and yield from the detail roll-ups; waiting devices from an index, in the manager's scope."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 
 from ..domain import goal as goal_maths
 from ..domain.models import (
     Department,
     Device,
     DeviceKind,
+    LeadTimeNationalDay,
+    LeadTimeSiteDay,
+    LeadTimeTerritoryDay,
     Organisation,
     OrgKind,
     Region,
@@ -23,11 +27,16 @@ from ..domain.models import (
     Site,
     StageEvent,
     User,
+    YieldNationalDonor,
+    YieldNationalYear,
+    YieldSite,
+    YieldTerritory,
     utcnow,
 )
-from ..errors import Invalid, NotFound
+from ..domain.stages import N_
+from ..errors import Invalid, Message, NotFound
 from ..extensions import db
-from . import counters, territories
+from . import counters, rollups, territories
 from .access import sees_everything
 
 FUNNEL = ("pledged", "received", "ready", "allocated")
@@ -88,15 +97,17 @@ def scoped_filters(user: User, filters: Filters) -> Filters:
         raise NotFound("Page inconnue.")
     errors: dict[str, list[str]] = {}
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        errors["from"] = ["La date de début doit précéder la date de fin."]
+        errors["from"] = [N_("La date de début doit précéder la date de fin.")]
     if filters.department and not territories.is_department(filters.department):
-        errors["departement"] = [f"Département inconnu : {filters.department}."]
+        errors["departement"] = [Message("Département inconnu : %(code)s.",
+                                         code=filters.department)]
     if filters.region and not territories.departments_of_region(filters.region):
-        errors["region"] = [f"Région inconnue : {filters.region}."]
+        errors["region"] = [Message("Région inconnue : %(code)s.", code=filters.region)]
     if filters.kind and filters.kind not in {k.value for k in DeviceKind}:
-        errors["kind"] = [f"Type d'appareil inconnu : {filters.kind}."]
+        errors["kind"] = [Message("Type d'appareil inconnu : %(kind)s.", kind=filters.kind)]
     if errors:
-        raise Invalid("Corrigez les filtres : " + " ".join(m for v in errors.values() for m in v),
+        raise Invalid("Corrigez les filtres : %(problems)s",
+                      params={"problems": [m for v in errors.values() for m in v]},
                       code="invalid-filters", errors=errors)
     if sees_everything(user):
         scoped = filters
@@ -273,11 +284,12 @@ def _territories(by_department: dict) -> dict:
 
 
 def _device_where(f: Filters) -> list:
+    """Filters on a device's current place (the sites table joined on devices.site_id)."""
     clauses = []
     if f.departments is not None:
         clauses.append(Site.department_code.in_(f.departments))
     if f.operator_id:
-        clauses.append(Device.operator_id == f.operator_id)
+        clauses.append(func.coalesce(Site.operator_id, Device.operator_id) == f.operator_id)
     if f.site_id:
         clauses.append(Device.site_id == f.site_id)
     if f.kind:
@@ -285,8 +297,67 @@ def _device_where(f: Filters) -> list:
     return clauses
 
 
+def _rollup_where(table, f: Filters) -> list:
+    clauses = []
+    if f.departments is not None and "department_code" in table.c:
+        clauses.append(table.c.department_code.in_(f.departments))
+    if f.operator_id:
+        clauses.append(table.c.operator_id == f.operator_id)
+    if f.site_id:
+        clauses.append(table.c.site_id == f.site_id)
+    if f.kind:
+        clauses.append(table.c.kind == f.kind)
+    return clauses
+
+
+def _smallest(f: Filters, per_site, per_department, national):
+    """The smallest roll-up that answers: per site only for operator or site filters."""
+    if f.operator_id or f.site_id:
+        return per_site.__table__
+    return (per_department if f.departments is not None else national).__table__
+
+
 def yield_details(f: Filters) -> dict:
-    """Yield by donor and by age (purchase year), from the devices table."""
+    """Yield by donor and by age (purchase year): the devices now reusable or not, from the
+    roll-ups the fold keeps (services.rollups)."""
+    if f.operator_id or f.site_id or f.departments is not None:
+        donors = years = _smallest(f, YieldSite, YieldTerritory, None)
+    else:
+        donors, years = YieldNationalDonor.__table__, YieldNationalYear.__table__
+    outcome_sums = (func.coalesce(func.sum(case((donors.c.outcome == "reusable",
+                                                 donors.c.devices), else_=0)), 0),
+                    func.coalesce(func.sum(case((donors.c.outcome == "not_reusable",
+                                                 donors.c.devices), else_=0)), 0))
+    by_donor = _core(select(donors.c.donor_id, *outcome_sums)
+                     .where(*_rollup_where(donors, f)).group_by(donors.c.donor_id))
+    year_sums = (func.coalesce(func.sum(case((years.c.outcome == "reusable",
+                                              years.c.devices), else_=0)), 0),
+                 func.coalesce(func.sum(case((years.c.outcome == "not_reusable",
+                                              years.c.devices), else_=0)), 0))
+    by_year = _core(select(years.c.purchase_year, *year_sums)
+                    .where(*_rollup_where(years, f)).group_by(years.c.purchase_year))
+    ids = [d for d, r, n in by_donor if d and (r or n)]
+    names = dict(_core(select(Organisation.id, Organisation.name)
+                       .where(Organisation.id.in_(ids)))) if ids else {}
+    donor_totals: dict = defaultdict(lambda: [0, 0])
+    for donor, r, n in by_donor:
+        key = names.get(donor) if donor else None
+        donor_totals[key][0] += int(r)
+        donor_totals[key][1] += int(n)
+    year_totals = {(year or None): (int(r), int(n)) for year, r, n in by_year}
+    return {"by_donor": _yield_rows(donor_totals.items()),
+            "by_age": _yield_rows(year_totals.items())}
+
+
+def _yield_rows(items) -> list[dict]:
+    return [_yield(key, {"reusable": r, "not_reusable": n})
+            for key, (r, n) in sorted(items, key=lambda x: (x[0] is None, x[0] or 0))
+            if r or n]
+
+
+def yield_details_scan(f: Filters) -> dict:
+    """The same figures by scanning the devices table (the reference the tests compare with,
+    and the benchmark's baseline)."""
     reusable = func.sum(case((Device.stage.in_(REUSABLE), 1), else_=0))
     lost = func.sum(case((Device.stage.in_(NOT_REUSABLE), 1), else_=0))
     base = (select(reusable, lost).outerjoin(Site, Site.id == Device.site_id)
@@ -298,29 +369,90 @@ def yield_details(f: Filters) -> dict:
                                  .group_by(Device.purchase_year)).all()
 
     def rows(result):
-        return [_yield(key, {"reusable": int(r or 0), "not_reusable": int(n or 0)})
-                for r, n, key in sorted(result, key=lambda x: (x[2] is None, x[2]))]
+        return _yield_rows([(key, (int(r or 0), int(n or 0))) for r, n, key in result])
 
     return {"by_donor": rows(by_donor), "by_age": rows(by_year)}
 
 
+def _period(f: Filters) -> tuple[dt.date, dt.date]:
+    end = f.date_to or utcnow().date()
+    return f.date_from or end - dt.timedelta(days=DEFAULT_LEAD_TIME_DAYS), end
+
+
 def lead_times(f: Filters) -> list[dict]:
     """Median and 90th percentile of the days spent at each stage, for the moves out of it
-    during the period (the last 90 days when no period is chosen)."""
-    end = f.date_to or utcnow().date()
-    start = f.date_from or end - dt.timedelta(days=DEFAULT_LEAD_TIME_DAYS)
+    during the period (the last 90 days when no period is chosen), from the histograms the
+    fold keeps (services.rollups): each is accurate to its duration bucket, whose bounds are
+    given with it (`median_between`, `p90_between`)."""
+    start, end = _period(f)
+    table = _smallest(f, LeadTimeSiteDay, LeadTimeTerritoryDay, LeadTimeNationalDay)
+    rows = _core(select(table.c.stage, table.c.bucket, func.sum(table.c.moves))
+                 .where(table.c.day >= start, table.c.day <= end, *_rollup_where(table, f))
+                 .group_by(table.c.stage, table.c.bucket))
+    histograms: dict = defaultdict(dict)
+    for stage, bucket, moves in rows:
+        if moves:
+            histograms[stage][int(bucket)] = int(moves)
+    out = []
+    for stage, histogram in histograms.items():
+        median, median_between = _histogram_percentile(histogram, 0.5)
+        p90, p90_between = _histogram_percentile(histogram, 0.9)
+        out.append({"stage": stage, "moves": sum(histogram.values()),
+                    "median_days": round(median, 1), "p90_days": round(p90, 1),
+                    "median_between": median_between, "p90_between": p90_between})
+    return _by_stage(out)
+
+
+def _histogram_percentile(histogram: dict[int, int], fraction: float):
+    """The nearest-rank percentile (as `goal.percentile`) read from a histogram: the bucket
+    holding that rank, interpolated linearly within it (its lower bound for the last, open
+    bucket); and the bucket's bounds in days, between which the exact value lies."""
+    total = sum(histogram.values())
+    rank = max(math.ceil(fraction * total), 1)
+    seen = 0
+    for bucket in sorted(histogram):
+        count = histogram[bucket]
+        if seen + count >= rank:
+            lower, upper = rollups.bucket_bounds(bucket)
+            if upper is None:
+                return lower, [round(lower, 3), None]
+            value = lower + (rank - seen - 0.5) / count * (upper - lower)
+            return value, [round(lower, 3), round(upper, 3)]
+        seen += count
+    raise AssertionError("rank beyond the histogram")  # pragma: no cover
+
+
+def _by_stage(rows: list[dict]) -> list[dict]:
+    order = list(WAITING_LIMITS) + ["allocated", "returned", "pledged"]
+    return sorted(rows, key=lambda r: order.index(r["stage"]) if r["stage"] in order else 99)
+
+
+def lead_times_scan(f: Filters) -> list[dict]:
+    """The exact figures by scanning the stage log (the reference the tests compare with, and
+    the benchmark's baseline): the same moves, filtered by the place of the stay."""
+    start, end = _period(f)
     previous = func.lag(StageEvent.occurred_at).over(partition_by=StageEvent.device_id,
                                                      order_by=StageEvent.id)
+    previous_site = func.lag(StageEvent.site_id).over(partition_by=StageEvent.device_id,
+                                                      order_by=StageEvent.id)
     events = (select(StageEvent.from_stage, StageEvent.occurred_at, previous.label("since"),
-                     StageEvent.device_id).subquery())
+                     previous_site.label("stay_site_id"), StageEvent.device_id).subquery())
     start_at = dt.datetime.combine(start, dt.time(), dt.UTC)
     end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+    where = []
+    if f.departments is not None:
+        where.append(Site.department_code.in_(f.departments))
+    if f.operator_id:
+        where.append(func.coalesce(Site.operator_id, Device.operator_id) == f.operator_id)
+    if f.site_id:
+        where.append(events.c.stay_site_id == f.site_id)
+    if f.kind:
+        where.append(Device.kind == f.kind)
     query = (select(events.c.from_stage, events.c.occurred_at, events.c.since)
              .join(Device, Device.id == events.c.device_id)
-             .outerjoin(Site, Site.id == Device.site_id)
+             .outerjoin(Site, Site.id == events.c.stay_site_id)
              .where(events.c.from_stage.is_not(None), events.c.since.is_not(None),
-                    events.c.occurred_at >= start_at, events.c.occurred_at < end_at,
-                    *_device_where(f)))
+                    events.c.occurred_at >= start_at, events.c.occurred_at < end_at, *where))
     durations: dict = defaultdict(list)
     for stage, at, since in db.session.execute(query):
         durations[stage].append(max((_aware(at) - _aware(since)).total_seconds() / 86400, 0))
@@ -330,8 +462,7 @@ def lead_times(f: Filters) -> list[dict]:
         out.append({"stage": stage, "moves": len(values),
                     "median_days": round(goal_maths.percentile(values, 0.5), 1),
                     "p90_days": round(goal_maths.percentile(values, 0.9), 1)})
-    order = list(WAITING_LIMITS) + ["allocated", "returned", "pledged"]
-    return sorted(out, key=lambda r: order.index(r["stage"]) if r["stage"] in order else 99)
+    return _by_stage(out)
 
 
 def _aware(moment: dt.datetime | str) -> dt.datetime:
@@ -341,7 +472,43 @@ def _aware(moment: dt.datetime | str) -> dt.datetime:
 
 
 def waiting(f: Filters, now: dt.datetime | None = None) -> list[dict]:
-    """Devices at a stage for longer than its limit, per stage and site."""
+    """Devices at a stage for longer than its limit, per stage and site: the counted stock at
+    each stage and site (the counters, exact) minus the devices that entered that stage within
+    its limit (a range of the partial index ix_devices_waiting per stage). Reads the recent
+    flow, not the backlog of devices long stuck."""
+    now = now or utcnow()
+    g = replace(f, date_from=None, date_to=None)  # "now", whatever the period
+    rows = counter_rows_for(g, by_day=False, columns=("site_id",))
+    stock = _core(select(rows.c.stage, rows.c.site_id, func.sum(rows.c.stock))
+                  .where(rows.c.stage.in_(WAITING_LIMITS), *_where(rows, g, period=False))
+                  .group_by(rows.c.stage, rows.c.site_id))
+    late = {(stage, site): int(n) for stage, site, n in stock if n and site}
+    if late:
+        ranges = [select(Device.stage, Device.site_id)
+                  .where(Device.stage == stage,
+                         Device.stage_changed_at >= now - dt.timedelta(days=days),
+                         *([Device.kind == f.kind] if f.kind else []),
+                         *([Device.site_id == f.site_id] if f.site_id else []))
+                  for stage, days in WAITING_LIMITS.items()]
+        recent = union_all(*ranges).subquery()
+        for stage, site, n in _core(select(recent.c.stage, recent.c.site_id, func.count())
+                                    .group_by(recent.c.stage, recent.c.site_id)):
+            if (stage, site) in late:
+                late[(stage, site)] -= n
+    late = {k: n for k, n in late.items() if n > 0}
+    ids = {site for _stage, site in late}
+    query = select(Site.id, Site.name)
+    names = dict(_core(query if len(ids) > 50 else query.where(Site.id.in_(ids)))) \
+        if ids else {}
+    order = list(WAITING_LIMITS)
+    return [{"stage": s, "limit_days": WAITING_LIMITS[s], "site_id": i, "site": names.get(i),
+             "count": n}
+            for (s, i), n in sorted(late.items(),
+                                    key=lambda r: (order.index(r[0][0]), names.get(r[0][1], "")))]
+
+
+def waiting_scan(f: Filters, now: dt.datetime | None = None) -> list[dict]:
+    """The same figures counted from the devices table alone (the reference for tests)."""
     now = now or utcnow()
     late = [and_(Device.stage == stage, Device.stage_changed_at < now - dt.timedelta(days=days))
             for stage, days in WAITING_LIMITS.items()]
@@ -357,8 +524,8 @@ def waiting(f: Filters, now: dt.datetime | None = None) -> list[dict]:
 
 def dashboard(user: User, filters: Filters, *, details: bool = True) -> dict:
     """The whole dashboard for `user` (scoped), as plain data for the page, the API, the mail.
-    `details` adds what the counters cannot give (lead times, yield by donor and age, waiting
-    devices): those read the devices and events tables, bounded by the period."""
+    `details` adds lead times and yield by donor and age (detail roll-ups, services.rollups)
+    and the devices waiting too long (an index of the devices table)."""
     f = scoped_filters(user, filters)
     figures = summary(f)
     data = {"filters": f, "goal": goal_status(f, count=figures.pop("goal_to_date")), **figures}

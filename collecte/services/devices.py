@@ -49,8 +49,9 @@ def device_query(user: User, code: str):
 
 
 def unknown_device(code: str) -> NotFound:
-    return NotFound("Aucun appareil avec le code %(code)s ici.",
-                    params={"code": f"{code[:4]}-{code[4:8]}-{code[8:]}"}, code="unknown-device")
+    printed = f"{code[:4]}-{code[4:8]}-{code[8:]}"
+    return NotFound("Aucun appareil avec le code %(code)s ici.", params={"code": printed},
+                    code="unknown-device")
 
 
 def history(device: Device) -> list[StageEvent]:

@@ -205,7 +205,7 @@ def _lock_folds(session: Session) -> None:
     snapshot was taken would make the repair's deletes fail)."""
     if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": FOLD_LOCK}):
         session.rollback()
-        raise Conflict("A fold of the counters is running: run the repair again.",
+        raise Conflict("Un regroupement des compteurs est en cours : relancez la réparation.",
                        code="fold-running")
 
 

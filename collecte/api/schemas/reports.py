@@ -25,8 +25,10 @@ class ReportQueryIn(StrictSchema):
 
 class DashboardQueryIn(ReportQueryIn):
     details = fields.Bool(load_default=False, metadata={
-        "description": "Ajoute les délais par étape, le rendement par donateur et par âge et "
-                       "les appareils en attente (lus dans les tables, bornés par la période)"})
+        "description": "Ajoute les délais par étape (médiane et 90e centile, exacts à la tranche "
+                       "de durée près : voir LeadTimeOut), le rendement par donateur et par âge "
+                       "(agrégats tenus par la tâche périodique, à jour à une ou deux minutes "
+                       "près) et les appareils en attente (index des appareils)"})
 
 
 class ExportIn(ReportQueryIn):
@@ -89,10 +91,21 @@ class TerritoriesOut(Schema):
 
 
 class LeadTimeOut(Schema):
+    """Médiane et 90e centile lus dans un histogramme par tranches de durée (1, 2, 4, 8,
+    12 heures ; 1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90, 180, 365 jours ; plus) : chaque
+    valeur est exacte à sa tranche près, dont les bornes sont données à côté."""
+
     stage = fields.Str()
     moves = fields.Int()
-    median_days = fields.Float()
-    p90_days = fields.Float()
+    median_days = fields.Float(metadata={
+        "description": "Médiane (jours), interpolée dans sa tranche : la valeur exacte est "
+                       "entre les bornes de `median_between`"})
+    p90_days = fields.Float(metadata={
+        "description": "90e centile (jours), exact à la tranche `p90_between` près"})
+    median_between = fields.List(fields.Float(allow_none=True), metadata={
+        "description": "Bornes (jours) de la tranche de la médiane ; null = plus d'un an"})
+    p90_between = fields.List(fields.Float(allow_none=True), metadata={
+        "description": "Bornes (jours) de la tranche du 90e centile ; null = plus d'un an"})
 
 
 class WaitingOut(Schema):
@@ -118,4 +131,5 @@ class DashboardOut(Schema):
     by_department = fields.Nested(TerritoriesOut)
     yield_details = fields.Nested(YieldDetailsOut)
     lead_times = fields.List(fields.Nested(LeadTimeOut))
-    waiting = fields.List(fields.Nested(WaitingOut))
+    # ~2,000 rows nationally (stage × site), sent as the service shapes them (like the stock).
+    waiting = RowsAsIs(fields.Nested(WaitingOut))

@@ -20,6 +20,14 @@ from .reports import Region as Region
 from .requests import Allocation, AllocationRequest, Beneficiary, RequestStatus
 from .requests import BeneficiaryAccess as BeneficiaryAccess
 from .requests import PickupAttempt as PickupAttempt
+from .rollups import LeadTimeNationalDay as LeadTimeNationalDay
+from .rollups import LeadTimeSiteDay as LeadTimeSiteDay
+from .rollups import LeadTimeTerritoryDay as LeadTimeTerritoryDay
+from .rollups import RollupMark as RollupMark
+from .rollups import YieldNationalDonor as YieldNationalDonor
+from .rollups import YieldNationalYear as YieldNationalYear
+from .rollups import YieldSite as YieldSite
+from .rollups import YieldTerritory as YieldTerritory
 from .workshop import (
     Diagnosis,
     ErasureLevel,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..codes import format_code
@@ -37,6 +37,12 @@ KIND_LABELS = {
 }
 
 
+# The stages whose devices may be shown as waiting too long (services.dashboard.WAITING_LIMITS).
+WAITING_STAGES = ("received", "diagnosed", "wiped", "refurbished", "checked", "ready",
+                  "reserved")
+WAITING_WHERE = "stage IN (" + ", ".join(f"'{s}'" for s in WAITING_STAGES) + ")"
+
+
 class Device(Base):
     __tablename__ = "devices"
     __table_args__ = (
@@ -49,6 +55,10 @@ class Device(Base):
         Index("ix_devices_operator_stage", "operator_id", "stage"),
         Index("ix_devices_site_stage", "site_id", "stage"),
         Index("ix_devices_donor", "donor_id"),
+        # Devices waiting too long (dashboard): per workshop stage, the oldest first; site and
+        # kind included so that the count reads the index only.
+        Index("ix_devices_waiting", "stage", "stage_changed_at", "site_id", "kind",
+              postgresql_where=text(WAITING_WHERE), sqlite_where=text(WAITING_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
