@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from collecte.domain.models import CounterDelta, CounterTotal, utcnow
 from collecte.services import counters, recount
-from tests.manager.walk import NEXT, step
+from tests.manager.walk import NEXT, play, step
 
 T0 = utcnow() - dt.timedelta(days=400)
 
@@ -102,20 +102,8 @@ def test_counters_equal_a_full_recount_after_any_sequence_of_moves(db, make, wor
         if action == "fold":
             counters.fold(db.session)
             continue
-        stage = device.stage
-        if stage in ("parts", "lost", "recycled"):
-            continue
-        if action == "parts" and stage in ("received", "diagnosed", "wiped", "refurbished"):
-            devices[index] = step(make, world, device, "parts", when)
-        elif action == "lost" and stage != "reserved":
-            devices[index] = step(make, world, device, "lost", when)
-        elif action == "release" and stage == "reserved":
-            devices[index] = step(make, world, device, "ready", when)
-        elif action in ("next", "other-site"):
-            to = NEXT[stage]
-            site = other_site.id if action == "other-site" and to == "received" else None
-            devices[index] = step(make, world, device, to, when,
-                                  grade="ABC"[days % 3], site_id=site)
+        devices[index] = play(make, world, device, action, when, grade="ABC"[days % 3],
+                              other_site=other_site)
     assert recount.recounted(db.session) == counters.recount(db.session)
     assert counters.check(db.session) == []
 

@@ -15,7 +15,7 @@ from collecte.domain.models import (
     utcnow,
 )
 from collecte.services import dashboard, rollups
-from tests.manager.walk import NEXT, step
+from tests.manager.walk import play, step
 
 T0 = utcnow() - dt.timedelta(days=400)
 
@@ -167,20 +167,8 @@ def test_roll_ups_equal_a_full_recount_and_the_scan_after_any_sequence_of_moves(
         if action == "fold":
             rollups.fold(db.session)
             continue
-        stage = device.stage
-        if stage in ("parts", "lost", "recycled"):
-            continue
-        if action == "parts" and stage in ("received", "diagnosed", "wiped", "refurbished"):
-            devices[index] = step(make, world, device, "parts", when)
-        elif action == "lost" and stage != "reserved":
-            devices[index] = step(make, world, device, "lost", when)
-        elif action == "release" and stage == "reserved":
-            devices[index] = step(make, world, device, "ready", when)
-        elif action in ("next", "other-site"):
-            to = NEXT[stage]
-            site = other_site.id if action == "other-site" and to == "received" else None
-            devices[index] = step(make, world, device, to, when,
-                                  grade="ABC"[days % 3], site_id=site)
+        devices[index] = play(make, world, device, action, when, grade="ABC"[days % 3],
+                              other_site=other_site)
     settle(db)
     assert rollups.check(db.session) == []
     today = utcnow().date()

@@ -43,3 +43,22 @@ def step(make, world, device, to: str, when: dt.datetime, *, grade="B", site_id=
     result = move(actor, device, to, occurred_at=when, note=note, site_id=site_id)
     db.session.commit()
     return result.device
+
+
+def play(make, world, device, action: str, when: dt.datetime, *, grade: str, other_site):
+    """One random action of the property-based walks: the device after it (unchanged when the
+    action does not apply to its stage). "other-site" receives it at `other_site`."""
+    stage = device.stage
+    if stage in ("parts", "lost", "recycled"):
+        return device
+    if action == "parts" and stage in ("received", "diagnosed", "wiped", "refurbished"):
+        return step(make, world, device, "parts", when)
+    if action == "lost" and stage != "reserved":
+        return step(make, world, device, "lost", when)
+    if action == "release" and stage == "reserved":
+        return step(make, world, device, "ready", when)
+    if action in ("next", "other-site"):
+        to = NEXT[stage]
+        site = other_site.id if action == "other-site" and to == "received" else None
+        return step(make, world, device, to, when, grade=grade, site_id=site)
+    return device
