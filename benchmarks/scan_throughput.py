@@ -39,21 +39,19 @@ GUNICORN = ["--workers", "4", "--worker-class", "sync", "--bind"]
 # the device in the caller's scope with its site and the earlier event of this client event id,
 # then one statement for the conditional update, the stage event and the two counter delta rows.
 SQL_TOKEN = (
-    "SELECT users.id, users.email, users.name, users.password_hash, users.role, "
-    "users.organisation_id, users.site_id, users.locale, users.is_active, users.created_at, "
-    "users.last_login_at, o.id, o.kind, o.name, o.siret, o.insee_code, o.department_code, "
-    "o.region_code, o.is_approved, o.created_at FROM users JOIN api_tokens "
-    "ON api_tokens.user_id = users.id LEFT OUTER JOIN organisations AS o "
-    "ON o.id = users.organisation_id WHERE api_tokens.token_hash = %s "
+    "SELECT users.id, users.email, users.name, users.role, users.organisation_id, users.site_id, "
+    "users.locale, organisations.kind, organisations.name, organisations.region_code "
+    "FROM users JOIN api_tokens ON api_tokens.user_id = users.id JOIN organisations "
+    "ON organisations.id = users.organisation_id WHERE api_tokens.token_hash = %s "
     "AND api_tokens.revoked_at IS NULL AND users.is_active IS true")
 SQL_DEVICE = (
     "SELECT devices.id, devices.code, devices.kind, devices.make, devices.model, devices.serial, "
-    "devices.asset_tag, devices.purchase_year, devices.cpu, devices.ram_gb, devices.grade, "
-    "devices.stage, devices.stage_changed_at, devices.outcome_reason, devices.donor_id, "
-    "devices.operator_id, devices.site_id, devices.pledge_id, devices.version, devices.created_at, "
-    "stage_events.id, stage_events.device_id, stage_events.to_stage, s.id, s.operator_id, s.name, "
-    "s.address, s.department_code, s.created_at FROM devices LEFT OUTER JOIN stage_events "
-    "ON stage_events.client_event_id = %s LEFT OUTER JOIN sites AS s ON s.id = devices.site_id "
+    "devices.asset_tag, devices.grade, devices.stage, devices.stage_changed_at, "
+    "devices.outcome_reason, devices.donor_id, devices.operator_id, devices.site_id, "
+    "devices.pledge_id, devices.version, sites.id, sites.operator_id, sites.name, "
+    "sites.department_code, stage_events.id, stage_events.device_id, stage_events.to_stage "
+    "FROM devices LEFT OUTER JOIN sites ON sites.id = devices.site_id LEFT OUTER JOIN "
+    "stage_events ON stage_events.client_event_id = %s "
     "WHERE devices.code = %s AND devices.operator_id = %s")
 _DELTA = "SELECT %s::date, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM moved"
 SQL_MOVE = (
@@ -74,13 +72,13 @@ def scan_transaction(conn, digest: str, code: str, event_id: str):
 
     with conn.transaction():
         user = conn.execute(SQL_TOKEN, (digest,)).fetchone()
-        device = conn.execute(SQL_DEVICE, (event_id, code, user[5])).fetchone()
+        device = conn.execute(SQL_DEVICE, (event_id, code, user[4])).fetchone()
         if device[20] is not None:  # this client event id was already recorded
             return device
         now = dt.datetime.now(dt.UTC)
-        site, org, kind, department = device[16], device[15], device[2], device[27]
+        site, org, kind, department = device[13], device[12], device[2], device[19]
         conn.execute(SQL_MOVE, (
-            "diagnosed", now, site, device[0], "received", device[18],
+            "diagnosed", now, site, device[0], "received", device[15],
             "received", "diagnosed", user[0], site, now, now, None, event_id,
             now.date(), site, org, department, kind, "", "received", -1, 0, 0,
             now.date(), site, org, department, kind, "", "diagnosed", 1, 1, 0)).fetchone()
@@ -167,8 +165,8 @@ def scan():
     with pool.connection() as conn:
         device = scan_transaction(conn, digest, body["code"], body["client_event_id"])
     return jsonify({"code": device[1], "kind": device[2], "make": device[3], "model": device[4],
-                    "stage": "diagnosed", "site": {"id": device[23], "name": device[25],
-                                                   "department_code": device[27]}}), 201
+                    "stage": "diagnosed", "site": {"id": device[16], "name": device[18],
+                                                   "department_code": device[19]}}), 201
 '''
 
 

@@ -9,12 +9,21 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..services.users import Caller
 
-def current_api_user():
-    """The authenticated user, or a 401 problem for anonymous calls."""
+
+def current_api_caller():
+    """Who calls: the ORM User of a browser session, or the users.Caller row of a bearer
+    token (enough for scoping and scans); a 401 problem for anonymous calls."""
     if not current_user.is_authenticated:
         abort(401, _("Connectez-vous, ou envoyez un jeton : Authorization: Bearer <jeton>."))
     return current_user._get_current_object()
+
+
+def current_api_user():
+    """The authenticated user as an ORM User, for use cases that need one."""
+    caller = current_api_caller()
+    return caller.account() if isinstance(caller, Caller) else caller
 
 
 def roles(*allowed: str):
@@ -23,7 +32,7 @@ def roles(*allowed: str):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            user = current_api_user()
+            user = current_api_caller()
             if user.role not in allowed and user.role != "admin":
                 abort(404)
             return view(*args, **kwargs)

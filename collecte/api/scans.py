@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..services import stages
-from .auth import current_api_user
+from .auth import current_api_caller
 from .schemas.devices import DeviceOut, ScanIn
 
 blp = Blueprint("api_scans", __name__, description="Scans that move devices between stages")
@@ -24,7 +24,7 @@ class Scans(MethodView):
     @blp.alt_response(422, description="Mistyped code, missing proof, or unknown fields.")
     def post(self, scan):
         """Scan a device to a stage. Re-sending the same client_event_id changes nothing."""
-        result = stages.advance(current_api_user(), scan["code"], scan["to"],
+        result = stages.advance(current_api_caller(), scan["code"], scan["to"],
                                 client_event_id=scan["client_event_id"],
                                 note=scan.get("note"), site_id=scan.get("site_id"),
                                 occurred_at=scan.get("occurred_at"))

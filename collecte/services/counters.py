@@ -55,10 +55,12 @@ def _day(moment: dt.datetime | dt.date | None) -> dt.date:
     return moment
 
 
-def _place(session: Session, site_id: int | None, operator_id: int | None) -> tuple:
-    """(site_id, operator_id, department_code) of a device at `site_id` (0/0/'' for none)."""
+def _place(session: Session, site_id: int | None, operator_id: int | None,
+           known=None) -> tuple:
+    """(site_id, operator_id, department_code) of a device at `site_id` (0/0/'' for none).
+    `known`: a site already read (the device's), to spare a query."""
     if site_id:
-        site = session.get(Site, site_id)
+        site = known if known is not None and known.id == site_id else session.get(Site, site_id)
         return site.id, site.operator_id, site.department_code
     return 0, operator_id or 0, ""
 
@@ -107,8 +109,8 @@ def move_rows(session: Session, device, from_stage, to_stage, site_id,
     from_stage, to_stage = str(from_stage), str(to_stage)
     occurred_at = occurred_at or _pending_event_time(session, device.id) or utcnow()
     day = _day(occurred_at)
-    old = _place(session, device.site_id, device.operator_id)
-    new = _place(session, site_id, device.operator_id)
+    old = _place(session, device.site_id, device.operator_id, device.site)
+    new = _place(session, site_id, device.operator_id, device.site)
     rows: dict = {}
     _add(rows, _key(day, old, device.kind, device.grade, from_stage), stock=-1)
     _add(rows, _key(day, new, device.kind, device.grade, to_stage), stock=1, entered=1,

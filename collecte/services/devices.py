@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..domain.codes import CodeError, extract_code, parse_code
-from ..domain.models import Device, DeviceKind, StageEvent, User
+from ..domain.codes import CodeError, extract_code, format_code, parse_code
+from ..domain.models import Device, DeviceKind, Site, StageEvent, User
 from ..domain.scanner import looks_mistranslated, read_scan
 from ..domain.stages import N_, Stage
 from ..errors import Invalid, Message, NotFound
@@ -52,6 +53,76 @@ def unknown_device(code: str) -> NotFound:
     printed = f"{code[:4]}-{code[4:8]}-{code[8:]}"
     return NotFound("Aucun appareil avec le code %(code)s ici.", params={"code": printed},
                     code="unknown-device")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteState:
+    id: int
+    operator_id: int
+    name: str
+    department_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceState:
+    """A device as a scan reads it: one Core row, no ORM object. Scans are the hot path, and
+    loading and tracking ORM objects cost them more than their SQL. Has the attributes of
+    Device that moves, counters and the API's DeviceOut read."""
+
+    id: int
+    code: str
+    kind: str
+    make: str
+    model: str
+    serial: str | None
+    asset_tag: str | None
+    grade: str | None
+    stage: str
+    stage_changed_at: dt.datetime
+    outcome_reason: str | None
+    donor_id: int | None
+    operator_id: int | None
+    site_id: int | None
+    pledge_id: int | None
+    version: int
+    site: SiteState | None
+
+    @property
+    def stage_enum(self) -> Stage:
+        return Stage(self.stage)
+
+    @property
+    def printed_code(self) -> str:
+        return format_code(self.code)
+
+
+_D, _S = Device.__table__.c, Site.__table__.c
+STATE_COLUMNS = (_D.id, _D.code, _D.kind, _D.make, _D.model, _D.serial, _D.asset_tag, _D.grade,
+                 _D.stage, _D.stage_changed_at, _D.outcome_reason, _D.donor_id, _D.operator_id, _D.site_id,
+                 _D.pledge_id, _D.version)
+SITE_COLUMNS = (_S.id, _S.operator_id, _S.name, _S.department_code)
+
+
+def state_query(user: User | object, code):
+    """Select the columns of DeviceState and of its site for the device with this stored code,
+    if `user` may see it; rows, not ORM objects (read them with `state_of`)."""
+    return (select(*STATE_COLUMNS, *(c.label(f"site_{c.name}") for c in SITE_COLUMNS))
+            .select_from(Device.__table__.outerjoin(Site.__table__, _S.id == _D.site_id))
+            .where(_D.code == code, device_scope(user)))
+
+
+def state_of(row) -> DeviceState:
+    """The DeviceState of a state_query() row (extra columns after the site's are ignored)."""
+    n = len(STATE_COLUMNS)
+    site = SiteState(*row[n:n + len(SITE_COLUMNS)]) if row[n] is not None else None
+    return DeviceState(*row[:n], site)
+
+
+def site_state(site_id: int | None) -> SiteState | None:
+    if site_id is None:
+        return None
+    row = db.session.connection().execute(select(*SITE_COLUMNS).where(_S.id == site_id)).first()
+    return SiteState(*row) if row else None
 
 
 def history(device: Device) -> list[StageEvent]:

@@ -7,12 +7,13 @@ for other use cases (reserve, hand over) that move a device as part of their own
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, exists, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..domain.models import (
     Allocation,
@@ -35,7 +36,15 @@ from ..errors import Conflict, Invalid, NotFound, Term
 from ..extensions import db
 from . import counters
 from .access import scope_key
-from .devices import canonical_code, device_query, get_device, unknown_device
+from .devices import (
+    DeviceState,
+    canonical_code,
+    get_device,
+    site_state,
+    state_of,
+    state_query,
+    unknown_device,
+)
 
 # What a move writes, as tables: the scan is the hot path, and Core statements on tables skip
 # the ORM's unit of work (the device object is updated in the identity map by hand, below).
@@ -47,12 +56,12 @@ _UNREAD = object()  # the earlier event of a client event id has not been looked
 
 @dataclass(frozen=True)
 class MoveResult:
-    device: Device
+    device: Device | DeviceState  # as the caller gave it: an ORM Device, or a scan's row
     event: StageEvent
     created: bool  # False when the client event id had already been recorded
 
 
-def gather_facts(device: Device, to: Stage | None = None) -> Facts:
+def gather_facts(device: Device | DeviceState, to: Stage | None = None) -> Facts:
     """What the guards of `to` need (all guards when `to` is None), read in indexed queries.
     A scan to a stage without guards costs no query here: scans are the hot path."""
     s = db.session
@@ -85,7 +94,7 @@ def gather_facts(device: Device, to: Stage | None = None) -> Facts:
     return Facts(**facts)
 
 
-def _replay(client_event_id: str | None, device: Device, to: Stage,
+def _replay(client_event_id: str | None, device: Device | DeviceState, to: Stage,
             found=_UNREAD) -> MoveResult | None:
     """The earlier result of this client event id, if it was already recorded. `found` is
     that event's (id, device_id, to_stage) when the caller already read it (None: no such
@@ -104,11 +113,18 @@ def _replay(client_event_id: str | None, device: Device, to: Stage,
         raise Conflict("Ce client_event_id a déjà servi pour un autre mouvement ; "
                        "envoyez-en un nouveau pour un nouveau scan.", code="client-event-id-reused",
                        errors={"client_event_id": ["Déjà utilisé pour un autre mouvement."]})
-    db.session.refresh(device)
-    return MoveResult(device, db.session.get(StageEvent, event_id), created=False)
+    return MoveResult(_stored(device), db.session.get(StageEvent, event_id), created=False)
 
 
-def _target_site(actor: User, device: Device, to: Stage, site_id: int | None) -> int | None:
+def _stored(device: Device | DeviceState) -> Device:
+    """The device as stored now, as an ORM Device (replays and conflicts: not the hot path)."""
+    if isinstance(device, Device):
+        db.session.refresh(device)
+        return device
+    return db.session.get(Device, device.id, populate_existing=True)
+
+
+def _target_site(actor: User, device: Device | DeviceState, to: Stage, site_id: int | None) -> int | None:
     """Where the device is after the move: a chosen site of its operator, else where it was."""
     if site_id is not None:
         site = db.session.get(Site, site_id)
@@ -129,7 +145,7 @@ def _target_site(actor: User, device: Device, to: Stage, site_id: int | None) ->
     return device.site_id
 
 
-def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str | None = None,
+def move(actor: User, device: Device | DeviceState, to: Stage | str, *, client_event_id: str | None = None,
          note: str | None = None, site_id: int | None = None,
          occurred_at: dt.datetime | None = None, earlier=_UNREAD) -> MoveResult:
     """Check the table and guards, then move with a conditional update. Does not commit.
@@ -163,25 +179,37 @@ def move(actor: User, device: Device, to: Stage | str, *, client_event_id: str |
         again = _replay(client_event_id, device, to)
         if again:
             return again
-        db.session.refresh(device)
+        stored = _stored(device)
         raise Conflict("Quelqu'un d'autre a déplacé cet appareil au même moment ; il est "
                        "maintenant à l'étape « %(stage)s ».", code="concurrent-move",
-                       params={"stage": Term(Stage(device.stage).label)},
-                       current_stage=device.stage)
-    # The row now holds these values: tell the identity map instead of reading them back.
-    site_changed = new_site != device.site_id
-    for key, value in values.items():
-        set_committed_value(device, key, value)
-    set_committed_value(device, "version", device.version + 1)
-    if site_changed:
-        db.session.expire(device, ["site"])
+                       params={"stage": Term(Stage(stored.stage).label)},
+                       current_stage=stored.stage)
     event = StageEvent(id=event_id, **event_row)
     make_transient_to_detached(event)
     db.session.add(event)
-    return MoveResult(device, event, created=True)
+    return MoveResult(_moved(device, values, new_site), event, created=True)
 
 
-def _write(device: Device, current: Stage, values: dict, event_row: dict,
+def _moved(device: Device | DeviceState, values: dict, new_site: int | None):
+    """The device after the move. The row now holds `values`: the session's ORM copy of the
+    device, if it has one, is told instead of reading them back; a DeviceState gets a new one."""
+    version = device.version + 1
+    orm = device if isinstance(device, Device) else \
+        db.session.identity_map.get(identity_key(Device, device.id))
+    if orm is not None:
+        site_changed = new_site != orm.site_id
+        for key, value in values.items():
+            set_committed_value(orm, key, value)
+        set_committed_value(orm, "version", version)
+        if site_changed:
+            db.session.expire(orm, ["site"])
+    if isinstance(device, Device):
+        return device
+    site = device.site if new_site == device.site_id else site_state(new_site)
+    return replace(device, **values, version=version, site=site)
+
+
+def _write(device: Device | DeviceState, current: Stage, values: dict, event_row: dict,
            deltas: list[dict]) -> int | None:
     """The move's writes: the conditional update (of two simultaneous moves only one finds the
     row as it read it), the event, the counter delta rows. Returns the event's id, or None when
@@ -268,32 +296,33 @@ def advance(actor: User, code: str, to: Stage | str, *, client_event_id: str | N
 
 
 def _scanned_device(actor: User, raw_code: str, client_event_id: str | None):
-    """get_device() and the earlier event of this client event id in one statement: the device
-    row, left-joined to the (unique) event with that id."""
-    if not client_event_id:
-        return get_device(actor, raw_code), _UNREAD
+    """The device `actor` may see, as a DeviceState, and the earlier event of this client event
+    id, in one Core statement: the device row with its site, left-joined to the (unique) event
+    with that id (no event when the scan has no id)."""
     code = canonical_code(raw_code)
-    row = db.session.execute(_scan_query(actor), {"code": code,
-                                                  "client_event_id": client_event_id}).first()
+    db.session.flush()  # a Core read on the session's connection does not autoflush
+    row = db.session.connection().execute(_scan_query(actor), {
+        "code": code, "client_event_id": client_event_id}).first()
     if row is None:
         raise unknown_device(code)
-    device, event_id, device_id, to_stage = row
-    return device, (None if event_id is None else (event_id, device_id, to_stage))
+    event_id, device_id, to_stage = row[-3:]
+    return state_of(row), (None if event_id is None else (event_id, device_id, to_stage))
 
 
 _SCAN_QUERIES: dict[tuple, object] = {}
 
 
 def _scan_query(actor: User):
-    """The scan's read, built once per scope (see access.scope_key): building and keying an ORM
+    """The scan's read, built once per scope (see access.scope_key): building and keying a
     statement costs about as much as running it."""
     key = scope_key(actor)
     query = _SCAN_QUERIES.get(key)
     if query is None:
         if len(_SCAN_QUERIES) >= 1024:
             _SCAN_QUERIES.clear()
+        e = _EVENTS.c
         query = _SCAN_QUERIES[key] = (
-            device_query(actor, bindparam("code"))
-            .outerjoin(StageEvent, StageEvent.client_event_id == bindparam("client_event_id"))
-            .add_columns(StageEvent.id, StageEvent.device_id, StageEvent.to_stage))
+            state_query(actor, bindparam("code"))
+            .outerjoin(_EVENTS, e.client_event_id == bindparam("client_event_id"))
+            .add_columns(e.id, e.device_id, e.to_stage))
     return query

@@ -20,10 +20,12 @@ def load_user(user_id: str) -> User | None:
     return user if user and user.is_active else None
 
 
-def load_user_from_bearer(req) -> User | None:
+def load_user_from_bearer(req) -> users.Caller | None:
+    """Bearer tokens authenticate API calls only (scanners, integrations); pages need the
+    session cookie. The caller is a row, not an ORM User: see users.Caller."""
     header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return users.user_for_token(header.removeprefix("Bearer ").strip())
+    if header.startswith("Bearer ") and req.path.startswith("/api/"):
+        return users.caller_for_token(header.removeprefix("Bearer ").strip())
     return None
 
 

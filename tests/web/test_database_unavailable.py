@@ -63,7 +63,7 @@ def test_a_token_that_cannot_be_checked_gives_a_503_not_a_500(sqlite_app, monkey
 
     client = sqlite_app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = "Bearer clt_anything"
-    monkeypatch.setattr(users, "user_for_token", _lost_connection)
+    monkeypatch.setattr(users, "caller_for_token", _lost_connection)
     response = client.get("/api/v1/devices")
     assert response.status_code == 503, response.get_data(as_text=True)[:200]
     assert response.json["type"] == "urn:collecte:problem:database-unavailable"
