@@ -125,3 +125,35 @@ def test_a_code_typed_by_a_us_scanner_on_azerty_is_repaired(api_as, make, world)
         "code": typed, "to": "diagnosed", "client_event_id": new_event_id()})
     assert response.status_code == 201, response.json
     assert response.json["code"] == device.printed_code
+
+
+def test_a_token_of_a_deactivated_user_is_refused(app, db, world):
+    from collecte.services.users import create_token
+
+    token = create_token(world.tech, "scanner")
+    world.tech.is_active = False
+    db.session.commit()
+    response = app.test_client().get("/api/v1/devices",
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.mimetype == PROBLEM
+
+
+def test_a_bearer_token_does_not_open_the_pages(app, world):
+    """Tokens are for scanners and integrations on /api/; pages need a session (and CSRF)."""
+    from collecte.services.users import create_token
+
+    token = create_token(world.tech, "scanner")
+    response = app.test_client().get("/workshop/", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code in (302, 303)
+    assert "/login" in response.headers["Location"]
+
+
+def test_an_api_call_with_a_token_acts_as_its_user_everywhere(api_as, make, world):
+    """The token's caller is read as a row (users.Caller); the endpoints that need the ORM
+    User get it (current_api_user), scoped the same way."""
+    mine = make.device("received", operator=world.operator)
+    theirs = make.device("received", operator=world.other_operator)
+    listed = api_as(world.tech).get("/api/v1/devices?per_page=200").json["items"]
+    codes = {item["code"] for item in listed}
+    assert mine.printed_code in codes and theirs.printed_code not in codes

@@ -161,3 +161,37 @@ def test_a_scan_reads_the_device_once_and_writes_in_one_statement_on_postgresql(
     deltas = db.session.execute(select(CounterDelta.stage, CounterDelta.stock, CounterDelta.entered)
                                 .order_by(CounterDelta.stage)).all()
     assert [tuple(d) for d in deltas][-2:] == [("diagnosed", 1, 1), ("received", -1, 0)]
+
+
+def test_a_scan_tells_the_sessions_copy_of_the_device_what_it_wrote(db, make, world):
+    """The scan reads a row, not an ORM object; a Device the session already holds (a use case
+    that read it before scanning, as here) must not keep the old stage and version."""
+    from collecte.services.devices import DeviceState
+
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    before = device.version
+    result = advance(world.tech, device.code, "diagnosed", client_event_id=new_event_id())
+    assert isinstance(result.device, DeviceState)
+    assert (result.device.stage, result.device.version) == ("diagnosed", before + 1)
+    assert (device.stage, device.version) == ("diagnosed", before + 1)  # no read-back needed
+    db.session.expire_all()
+    assert (device.stage, device.version) == ("diagnosed", before + 1)  # and it is stored
+
+
+def test_a_scan_sees_what_the_caller_has_not_flushed_yet(db, make, world):
+    """The row read does not autoflush as an ORM query would: advance() flushes first."""
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    device.grade = "B"  # pending, not flushed
+    result = advance(world.tech, device.code, "diagnosed", client_event_id=new_event_id())
+    assert result.device.grade == "B"
+
+
+def test_receiving_by_scan_gives_the_new_site_in_the_answer(db, make, world):
+    device = make.device("pledged", operator=world.operator)
+    db.session.commit()
+    result = advance(world.tech, device.code, "received", client_event_id=new_event_id())
+    assert result.device.site_id == world.site.id
+    assert (result.device.site.id, result.device.site.name) == (world.site.id, world.site.name)
+    assert device.site is not None and device.site.id == world.site.id
