@@ -6,24 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from babel import numbers
 from flask import has_request_context
 from flask_babel import format_date, format_decimal, get_locale, gettext
 
-
-class Message(str):
-    """A message with values, e.g. a per-field message in `errors`: a msgid with `%(name)s`
-    placeholders and its params. As a str it is the French text; `translate()` shows it in the
-    reader's language. babel.cfg extracts its msgid (`Message` is a keyword there)."""
-
-    def __new__(cls, msgid: str, **params: Any):
-        text = super().__new__(cls, _french(msgid, params))
-        text.msgid, text.params = msgid, params
-        return text
-
-
-class Term(str):
-    """A param value that is itself a msgid (a stage or status label): translated at display."""
+# Messages are built by pure domain code too, so they live in the domain; the edges and the
+# services import them from here, with translate().
+from .domain.messages import Message, Term, _french, from_json, to_json  # noqa: F401
 
 
 class DomainError(Exception):
@@ -95,23 +83,6 @@ def _shown(value: Any) -> Any:
     if isinstance(value, list | tuple):  # several messages shown as one sentence
         return " ".join(str(_shown(item)) for item in value)
     return value
-
-
-def _french(msgid: str, params: dict[str, Any]) -> str:
-    """The French text, for str(error) and logs: no reader to ask, French formats."""
-    if not params:
-        return msgid
-    return msgid % {k: _french_value(v) for k, v in params.items()}
-
-
-def _french_value(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return " ".join(_french_value(item) for item in value)
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return numbers.format_decimal(value, locale="fr_FR")
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return f"{value:%d/%m/%Y}"
-    return str(value)
 
 
 class NotFound(DomainError):

@@ -7,6 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from ..errors import to_json, translate
+from ..services import imports as import_service
 from ..services import jobs as job_service
 from .auth import current_api_user
 from .schemas.fields import UtcDateTime
@@ -22,12 +24,34 @@ class JobOut(Schema):
     total = fields.Int()
     attempts = fields.Int()
     error = fields.Str(allow_none=True)
-    result = fields.Dict(allow_none=True)
+    result = fields.Method("shown_result", allow_none=True, metadata={
+        "type": "object", "nullable": True,
+        "description": "What the job made (counts, lines...). An inventory import's `refused` "
+                       "lists `{line, errors, problems}`: `errors` are the problems as text in "
+                       "the request's language, `problems` the same as `{msgid, params, text}` "
+                       "(French msgid, its values; a value `{\"term\": msgid}` is a label; "
+                       "msgid null for results recorded before problems had one)."})
     result_url = fields.Function(
         lambda j: url_for("jobs.result", job_id=j.id, _external=True)
         if j.result_path else None)
     created_at = UtcDateTime()
     finished_at = UtcDateTime(allow_none=True)
+
+    def shown_result(self, job):
+        """The stored result, with an import's problems in the reader's language."""
+        if job.kind != "inventory_import" or not job.result or "refused" not in job.result:
+            return job.result
+        return {**job.result, "refused": [
+            {"line": line["line"], "errors": translate(line["errors"]),
+             "problems": [_problem(message) for message in line["errors"]]}
+            for line in import_service.refused_lines(job.result)]}
+
+
+def _problem(message: str) -> dict:
+    stored = to_json(message)
+    if isinstance(stored, str):  # recorded as text, before problems had a msgid
+        stored = {"msgid": None, "params": {}}
+    return {**stored, "text": translate(message)}
 
 
 @blp.route("/jobs/<string:job_id>")

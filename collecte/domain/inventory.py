@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import upload_checks
+from .messages import Message, Term
 from .refusals import Refusal
 from .stages import N_
 
@@ -182,16 +183,17 @@ def suggest_mapping(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
-def header_problems(headers: list[str]) -> list[str]:
-    """Blank and duplicated headers: reported, never fatal (columns are chosen by index)."""
+def header_problems(headers: list[str]) -> list[Message]:
+    """Blank and duplicated headers: reported, never fatal (columns are chosen by index).
+    Messages with values, shown in the reader's language (`errors.translate`)."""
     problems = []
     seen: dict[str, int] = {}
     for index, header in enumerate(headers, start=1):
         if not header.strip():
-            problems.append(N_("La colonne %(n)s n'a pas d'en-tête.") % {"n": index})
+            problems.append(Message("La colonne %(n)s n'a pas d'en-tête.", n=index))
         elif fold(header) in seen:
-            problems.append(N_("L'en-tête « %(h)s » apparaît deux fois (colonnes %(a)s et %(b)s).")
-                            % {"h": header, "a": seen[fold(header)], "b": index})
+            problems.append(Message("L'en-tête « %(h)s » apparaît deux fois (colonnes %(a)s et "
+                                    "%(b)s).", h=header, a=seen[fold(header)], b=index))
         else:
             seen[fold(header)] = index
     return problems
@@ -238,7 +240,9 @@ def parse_date(value: str) -> dt.date | None:
 class Row:
     line: int
     values: dict[str, str | int | None]
-    errors: list[str] = field(default_factory=list)
+    # Messages (French as str), shown in the reader's language; a job's result keeps them
+    # with `messages.to_json()`.
+    errors: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -272,38 +276,38 @@ def check_rows(table: Table, mapping: dict[str, int], *, default_kind: str | Non
         if not any(cells[i].strip() for i in used):
             continue  # empty rows (nothing in the mapped columns) are skipped, not errors
         values: dict = {}
-        errors: list[str] = []
+        errors: list[Message] = []
         for name, index, limit in texts:
             text = cells[index].strip() if index is not None else ""
             if len(text) > limit:
-                errors.append(N_("%(f)s : trop long (%(n)s caractères au plus).")
-                              % {"f": FIELD_LABELS[name], "n": limit})
+                errors.append(Message("%(f)s : trop long (%(n)s caractères au plus).",
+                                      f=Term(FIELD_LABELS[name]), n=limit))
             values[name] = text or None
         raw_kind = cells[kind_at].strip() if kind_at is not None else ""
         kind = parse_kind(raw_kind) if raw_kind else default_kind
         if kind is None:
-            errors.append(N_("Type d'appareil inconnu : « %(v)s » (portable, fixe, tablette, "
-                             "smartphone, écran ou autre).") % {"v": raw_kind}
-                          if raw_kind else N_("Type d'appareil manquant."))
+            errors.append(Message("Type d'appareil inconnu : « %(v)s » (portable, fixe, "
+                                  "tablette, smartphone, écran ou autre).", v=raw_kind)
+                          if raw_kind else Message("Type d'appareil manquant."))
         values["kind"] = kind
         values["purchase_year"] = None
         raw_date = cells[date_at].strip() if date_at is not None else ""
         if raw_date:
             date = parse_date(raw_date)
             if date is None:
-                errors.append(N_("Date d'achat illisible : « %(v)s » (attendu JJ/MM/AAAA).")
-                              % {"v": raw_date})
+                errors.append(Message("Date d'achat illisible : « %(v)s » (attendu "
+                                      "JJ/MM/AAAA).", v=raw_date))
             elif date > today:
-                errors.append(N_("Date d'achat dans le futur : %(v)s.") % {"v": raw_date})
+                errors.append(Message("Date d'achat dans le futur : %(v)s.", v=raw_date))
             else:
                 values["purchase_year"] = date.year
         row = Row(line, values, errors)
         key = row.key
         if key is None:
-            errors.append(N_("Ni numéro de série ni numéro d'inventaire : l'appareil ne "
-                             "pourrait pas être reconnu à la réception."))
+            errors.append(Message("Ni numéro de série ni numéro d'inventaire : l'appareil ne "
+                                  "pourrait pas être reconnu à la réception."))
         elif key in seen:
-            errors.append(N_("Numéro en double : déjà ligne %(n)s.") % {"n": seen[key]})
+            errors.append(Message("Numéro en double : déjà ligne %(n)s.", n=seen[key]))
         else:
             seen[key] = line
         rows.append(row)

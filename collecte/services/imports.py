@@ -19,7 +19,7 @@ from ..domain.codes import format_code
 from ..domain.models import Device, Job, JobState, Pledge, PledgeStatus, User
 from ..domain.refusals import Refusal
 from ..domain.stages import N_, Stage
-from ..errors import DomainError, Invalid, Message, NotFound
+from ..errors import DomainError, Invalid, Message, NotFound, from_json, to_json
 from ..extensions import db
 from ..jobs import enqueue
 from . import jobs as job_service
@@ -181,7 +181,7 @@ class Preview:
     mapping: dict[str, int]
     encoding: str | None
     delimiter: str | None
-    header_problems: list[str]
+    header_problems: list[Message]
     rows: list[inventory.Row]
     new: int
     updated: int
@@ -235,9 +235,19 @@ def start_import(user: User, pledge_id: int, upload_id: str, mapping: dict | Non
     return job
 
 
+def refused_lines(result: dict | None) -> list[dict]:
+    """An import's refused lines, `{"line", "errors"}`, from its job's result, each problem a
+    Message again for `errors.translate()`. Results stored before problems were kept with
+    their msgid have French text: it is shown as it is."""
+    return [{"line": item["line"], "errors": [from_json(e) for e in item.get("errors") or []]}
+            for item in (result or {}).get("refused") or []]
+
+
 def run_import(job) -> dict:
     """The job: check every row, then write them all in one transaction. Safe to re-run: rows
-    already there (same serial or asset tag in this pledge) are updated, never duplicated."""
+    already there (same serial or asset tag in this pledge) are updated, never duplicated.
+    A refused line's problems are stored with `to_json()` (msgid, params and French text), so
+    that the pages and the API show them in their reader's language (`refused_lines()`)."""
     params = job.params
     user = db.session.get(User, params["user_id"])
     pledge = _check_pledge(user, params["pledge_id"])
@@ -259,12 +269,12 @@ def run_import(job) -> dict:
     fields = ("kind", "make", "model", "serial", "asset_tag", "purchase_year")
     for row in rows:
         if not row.ok:
-            refused.append({"line": row.line, "errors": row.errors})
+            refused.append({"line": row.line, "errors": [to_json(e) for e in row.errors]})
         elif row.key in existing:
             device_id, stage = existing[row.key]
             if stage != Stage.PLEDGED:
-                refused.append({"line": row.line, "errors": [
-                    "Appareil déjà reçu par l'atelier : non modifié."]})
+                refused.append({"line": row.line, "errors": [to_json(Message(
+                    "Appareil déjà reçu par l'atelier : non modifié."))]})
                 continue
             changes.append({"id": device_id, **{f: row.values[f] or (
                 "" if f in ("make", "model") else None) for f in fields}})

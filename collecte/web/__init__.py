@@ -53,9 +53,12 @@ def init_app(app: Flask) -> None:
         return {"lang": i18n.current_language(), "user": current_user}
 
     from ..domain.stages import Stage
+    from ..errors import translate
     from .navigation import nav_links
 
     app.jinja_env.globals.update(Stage=Stage, nav_links=nav_links)
+    # Messages with values built by the services (e.g. an import's problems by line).
+    app.jinja_env.filters["translate"] = translate
     app.after_request(security_headers)
     from .errors import register
 

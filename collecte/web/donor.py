@@ -215,7 +215,8 @@ def job(pledge_id: int, job_id: str):
     job = job_service.get_job(user, job_id)
     if job.kind != "inventory_import" or (job.params or {}).get("pledge_id") != pledge_id:
         abort(404)  # only this pledge's imports are shown here
-    return render_template("donor/job.html", job=job, pledge_id=pledge_id)
+    return render_template("donor/job.html", job=job, pledge_id=pledge_id,
+                           refused=import_service.refused_lines(job.result))
 
 
 @bp.post("/pledges/<int:pledge_id>/documents")
