@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, exists, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -57,8 +56,13 @@ _UNREAD = object()  # the earlier event of a client event id has not been looked
 @dataclass(frozen=True)
 class MoveResult:
     device: Device | DeviceState  # as the caller gave it: an ORM Device, or a scan's row
-    event: StageEvent
+    event_id: int
     created: bool  # False when the client event id had already been recorded
+
+    @property
+    def event(self) -> StageEvent:
+        """The move's event, read when asked for: no caller on the scan path needs it."""
+        return db.session.get(StageEvent, self.event_id)
 
 
 def gather_facts(device: Device | DeviceState, to: Stage | None = None) -> Facts:
@@ -113,7 +117,7 @@ def _replay(client_event_id: str | None, device: Device | DeviceState, to: Stage
         raise Conflict("Ce client_event_id a déjà servi pour un autre mouvement ; "
                        "envoyez-en un nouveau pour un nouveau scan.", code="client-event-id-reused",
                        errors={"client_event_id": ["Déjà utilisé pour un autre mouvement."]})
-    return MoveResult(_stored(device), db.session.get(StageEvent, event_id), created=False)
+    return MoveResult(_stored(device), event_id, created=False)
 
 
 def _stored(device: Device | DeviceState) -> Device:
@@ -184,10 +188,7 @@ def move(actor: User, device: Device | DeviceState, to: Stage | str, *, client_e
                        "maintenant à l'étape « %(stage)s ».", code="concurrent-move",
                        params={"stage": Term(Stage(stored.stage).label)},
                        current_stage=stored.stage)
-    event = StageEvent(id=event_id, **event_row)
-    make_transient_to_detached(event)
-    db.session.add(event)
-    return MoveResult(_moved(device, values, new_site), event, created=True)
+    return MoveResult(_moved(device, values, new_site), event_id, created=True)
 
 
 def _moved(device: Device | DeviceState, values: dict, new_site: int | None):

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..extensions import csrf, login
 from .security import security_headers
+from .session_cookie import CookieSessions
 
 
 def init_app(app: Flask) -> None:
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     # Messages with values built by the services (e.g. an import's problems by line).
     app.jinja_env.filters["translate"] = translate
     app.after_request(security_headers)
+    app.session_interface = CookieSessions()
     from .errors import register
 
     register(app)

@@ -86,6 +86,48 @@ def test_every_page_carries_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
+def test_a_header_a_view_set_itself_is_kept_and_the_others_added_once(app):
+    from flask import make_response
+
+    def framed():
+        response = make_response("ok")
+        response.headers["x-frame-options"] = "SAMEORIGIN"
+        return response
+
+    app.add_url_rule("/_framed", "framed", framed)
+    response = app.test_client().get("/_framed")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    plain = app.test_client().get("/login")
+    assert plain.headers.getlist("X-Frame-Options") == ["DENY"]
+
+
+def test_a_token_call_sets_no_cookie_and_a_session_still_holds(database_url, tmp_path, make):
+    """web/session_cookie.py skips the session's set-up where there is no cookie."""
+    app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        from collecte.services.users import create_token
+
+        world = make.world()
+        device = make.device("received", operator=world.operator)
+        scan = app.test_client().post(
+            "/api/v1/scans", json={"code": device.code, "to": "diagnosed",
+                                   "client_event_id": "7a0c55e2-0001"},
+            headers={"Authorization": f"Bearer {create_token(world.tech)}"})
+        assert scan.status_code == 201 and "Set-Cookie" not in scan.headers
+        browser = app.test_client()
+        page = browser.get("/login")
+        assert "Set-Cookie" in page.headers  # the CSRF token lives in the session
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                         page.get_data(as_text=True)).group(1)
+        login = browser.post("/login", data={"email": world.tech.email,
+                                             "password": "password", "csrf_token": csrf})
+        assert login.status_code == 302
+        assert browser.get(f"/d/{device.code}").status_code == 200
+        assert browser.post("/logout", data={"csrf_token": csrf}).status_code == 302
+        assert browser.get(f"/d/{device.code}").status_code == 302  # to the login page
+
+
 def test_a_login_after_next_goes_back_to_the_page_asked_for(client, make, world):
     device = make.device("received", operator=world.operator)
     response = client.post("/login", data={"email": world.tech.email, "password": "password",
