@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Config → extensions → api → web → cli. Refuses to start when misconfigured."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    from .application import Collecte
+
+    app = Collecte(__name__, template_folder=str(ROOT / "templates"))
     from .converters import IdIntegerConverter
 
     app.url_map.converters["int"] = IdIntegerConverter
