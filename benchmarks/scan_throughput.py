@@ -32,7 +32,10 @@ from benchmarks._common import (  # noqa: E402
 
 DB_NAME = "collecte_bench_scan"
 PORT_APP, PORT_BARE = 18081, 18082
-GUNICORN = ["--workers", "4", "--worker-class", "sync", "--bind"]
+# As docker-compose.yml runs it (less the access log), for the app and for (b) alike: the
+# production config (gc.freeze() once a worker has built its app), 4 sync workers.
+GUNICORN = ["--config", "python:collecte.gunicorn_conf", "--workers", "4", "--worker-class",
+            "sync", "--bind"]
 
 # The scan transaction's SQL, statement for statement what the endpoint sends (checked with
 # SQLAlchemy's statement log), as both references run it: the token's user with its organisation,

@@ -215,26 +215,27 @@ def _write(device: Device | DeviceState, current: Stage, values: dict, event_row
     """The move's writes: the conditional update (of two simultaneous moves only one finds the
     row as it read it), the event, the counter delta rows. Returns the event's id, or None when
     the row had changed. On PostgreSQL one statement does all three (one round trip)."""
-    session = db.session
-    session.flush()  # the caller's pending objects first, as an ORM statement would have
+    db.session.flush()  # the caller's pending objects first, as an ORM statement would have
+    # Core statements on the session's connection: the ORM's execute adds nothing to them.
+    connection = db.session.connection()
     where = {"device_id": device.id, "from_stage": current.value, "version": device.version}
-    if session.get_bind().dialect.name == "postgresql" and deltas:
+    if connection.dialect.name == "postgresql" and deltas:
         statement = _move_statement(tuple(values), len(deltas))
         params = {**where, **{f"set_{k}": v for k, v in values.items()},
                   **{f"event_{k}": v for k, v in event_row.items() if k != "device_id"}}
         for i, row in enumerate(deltas):
             params.update({f"delta{i}_{k}": v for k, v in row.items()})
-        return session.execute(statement, params).scalar()
+        return connection.execute(statement, params).scalar()
     d = _DEVICES.c
-    result = session.execute(
+    result = connection.execute(
         update(_DEVICES).where(d.id == device.id, d.stage == current.value,
                                d.version == device.version)
         .values(**values, version=d.version + 1))
     if result.rowcount != 1:
         return None
-    event_id = session.execute(insert(_EVENTS).values(**event_row)).inserted_primary_key[0]
+    event_id = connection.execute(insert(_EVENTS).values(**event_row)).inserted_primary_key[0]
     if deltas:
-        session.execute(insert(_DELTAS), deltas)
+        connection.execute(insert(_DELTAS), deltas)
     return event_id
 
 
