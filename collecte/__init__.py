@@ -52,11 +52,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     }
     _init_extensions(app)
 
-    from . import api, cli, request_limits, web
+    from . import api, cli, rate_limits, request_limits, web
 
     request_limits.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    rate_limits.init_app(app)  # once the blueprints are known: see rate_limits
     cli.init_app(app)
 
     from .services.schema import refuse_if_behind
@@ -67,17 +68,18 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import jobs
-    from .extensions import babel, celery_init_app, csrf, db, limiter, login, migrate
+    from .extensions import babel, celery_init_app, configure_sqlite, csrf, db, login, migrate
     from .web.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite(engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
                      compare_type=True, render_as_batch=True)
     csrf.init_app(app)
     login.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter.init_app(app)
     celery_init_app(app)
     with app.app_context():
         jobs.install(db.session)

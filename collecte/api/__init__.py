@@ -30,16 +30,6 @@ def init_app(app: Flask) -> None:
                    reports, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
-    from ..extensions import limiter
-
-    @limiter.request_filter
-    def _bearer_api_calls_are_not_rate_limited() -> bool:
-        """The rate limits guard the login and signup forms against guessing; an API token is
-        a 256-bit secret, and no API endpoint has a limit: skip the limiter's per-request work
-        (resolving every limit of the endpoint) on the scan path."""
-        return (request.path.startswith("/api/")
-                and request.headers.get("Authorization", "").startswith("Bearer "))
-
     @app.before_request
     def _authenticate_api_calls():
         """Authentication before anything else, so an anonymous call learns nothing (not even

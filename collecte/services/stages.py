@@ -44,6 +44,7 @@ from .devices import (
     state_query,
     unknown_device,
 )
+from .prepared import Prepared
 
 # What a move writes, as tables: the scan is the hot path, and Core statements on tables skip
 # the ORM's unit of work (the device object is updated in the identity map by hand, below).
@@ -195,8 +196,9 @@ def _moved(device: Device | DeviceState, values: dict, new_site: int | None):
     """The device after the move. The row now holds `values`: the session's ORM copy of the
     device, if it has one, is told instead of reading them back; a DeviceState gets a new one."""
     version = device.version + 1
+    loaded = db.session.identity_map  # empty on a bearer scan: nothing to look up then
     orm = device if isinstance(device, Device) else \
-        db.session.identity_map.get(identity_key(Device, device.id))
+        (loaded.get(identity_key(Device, device.id)) if len(loaded) else None)
     if orm is not None:
         site_changed = new_site != orm.site_id
         for key, value in values.items():
@@ -225,7 +227,7 @@ def _write(device: Device | DeviceState, current: Stage, values: dict, event_row
                   **{f"event_{k}": v for k, v in event_row.items() if k != "device_id"}}
         for i, row in enumerate(deltas):
             params.update({f"delta{i}_{k}": v for k, v in row.items()})
-        return connection.execute(statement, params).scalar()
+        return statement.scalar(connection, params)
     d = _DEVICES.c
     result = connection.execute(
         update(_DEVICES).where(d.id == device.id, d.stage == current.value,
@@ -239,14 +241,14 @@ def _write(device: Device | DeviceState, current: Stage, values: dict, event_row
     return event_id
 
 
-_STATEMENTS: dict[tuple, object] = {}
+_STATEMENTS: dict[tuple, Prepared] = {}
 
 
 def _move_statement(value_keys: tuple[str, ...], n_deltas: int):
     """WITH moved AS (UPDATE devices ... RETURNING id), event AS (INSERT INTO stage_events
     SELECT ... FROM moved RETURNING id), deltas AS (INSERT INTO counter_deltas SELECT ... FROM
-    moved) SELECT id FROM event: nothing is inserted when the update found no row. Built once
-    per shape, with bound parameters, so that SQLAlchemy's compiled cache serves it."""
+    moved) SELECT id FROM event: nothing is inserted when the update found no row. Built and
+    compiled once per shape, with bound parameters (see services.prepared)."""
     key = (value_keys, n_deltas)
     if key not in _STATEMENTS:
         d, e, c = _DEVICES.c, _EVENTS.c, _DELTAS.c
@@ -265,7 +267,7 @@ def _move_statement(value_keys: tuple[str, ...], n_deltas: int):
         deltas = (insert(_DELTAS).from_select(columns, union_all(*rows) if n_deltas > 1
                                               else rows[0])
                   .returning(c.id).cte("deltas"))
-        _STATEMENTS[key] = select(event.c.id).add_cte(moved, event, deltas)
+        _STATEMENTS[key] = Prepared(select(event.c.id).add_cte(moved, event, deltas))
     return _STATEMENTS[key]
 
 
@@ -303,27 +305,27 @@ def _scanned_device(actor: User, raw_code: str, client_event_id: str | None):
     with that id (no event when the scan has no id)."""
     code = canonical_code(raw_code)
     db.session.flush()  # a Core read on the session's connection does not autoflush
-    row = db.session.connection().execute(_scan_query(actor), {
-        "code": code, "client_event_id": client_event_id}).first()
+    row = _scan_query(actor).first(db.session.connection(), {
+        "code": code, "client_event_id": client_event_id})
     if row is None:
         raise unknown_device(code)
     event_id, device_id, to_stage = row[-3:]
     return state_of(row), (None if event_id is None else (event_id, device_id, to_stage))
 
 
-_SCAN_QUERIES: dict[tuple, object] = {}
+_SCAN_QUERIES: dict[tuple, Prepared] = {}
 
 
-def _scan_query(actor: User):
-    """The scan's read, built once per scope (see access.scope_key): building and keying a
-    statement costs about as much as running it."""
+def _scan_query(actor: User) -> Prepared:
+    """The scan's read, built and compiled once per scope (see access.scope_key): building and
+    keying a statement costs about as much as running it."""
     key = scope_key(actor)
     query = _SCAN_QUERIES.get(key)
     if query is None:
         if len(_SCAN_QUERIES) >= 1024:
             _SCAN_QUERIES.clear()
         e = _EVENTS.c
-        query = _SCAN_QUERIES[key] = (
+        query = _SCAN_QUERIES[key] = Prepared(
             state_query(actor, bindparam("code"))
             .outerjoin(_EVENTS, e.client_event_id == bindparam("client_event_id"))
             .add_columns(e.id, e.device_id, e.to_stage))

@@ -1,5 +1,8 @@
 """services.stages: the only writer of a device's stage, on SQLite and PostgreSQL."""
 
+from contextlib import contextmanager
+
+import psycopg
 import pytest
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import DatabaseError
@@ -136,23 +139,47 @@ def test_a_move_that_lost_the_race_writes_no_event_and_no_counter_rows(db, make,
             db.session.scalar(select(func.count()).select_from(CounterDelta))) == before
 
 
-def test_a_scan_reads_the_device_once_and_writes_in_one_statement_on_postgresql(db, make, world):
-    """The scan is the hot path (benchmarks/scan_throughput.py): device and replay check in one
-    read; on PostgreSQL the conditional update, the event and the counter rows in one write."""
-    device = make.device("received", operator=world.operator)
-    db.session.commit()
+@contextmanager
+def sent_statements(db):
+    """The first word of every statement sent to the database meanwhile. On PostgreSQL the
+    scan's statements skip SQLAlchemy's execution (services.prepared): they are seen on the
+    driver's cursors instead."""
     statements = []
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.dbapi_connection
+
+        class Recording(psycopg.Cursor):
+            def execute(self, query, *args, **kwargs):
+                statements.append(str(query).split(None, 1)[0].upper())
+                return super().execute(query, *args, **kwargs)
+
+        driver.cursor_factory = Recording
+        try:
+            yield statements
+        finally:
+            driver.cursor_factory = psycopg.Cursor
+        return
 
     def record(_conn, _cursor, statement, *_):
         if not statement.upper().startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
             statements.append(statement.split(None, 1)[0].upper())
 
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(db.engine, "before_cursor_execute", record)
     try:
-        result = advance(world.tech, device.code, "diagnosed", client_event_id=new_event_id())
+        yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_scan_reads_the_device_once_and_writes_in_one_statement_on_postgresql(db, make, world):
+    """The scan is the hot path (benchmarks/scan_throughput.py): device and replay check in one
+    read; on PostgreSQL the conditional update, the event and the counter rows in one write."""
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    with sent_statements(db) as statements:
+        result = advance(world.tech, device.code, "diagnosed", client_event_id=new_event_id())
+    engine = db.engine
     assert result.created and result.device.stage == "diagnosed" and result.event.id
     if engine.dialect.name == "postgresql":
         assert statements == ["SELECT", "WITH"]

@@ -1,0 +1,91 @@
+"""services.prepared: statements sent on the driver's cursor behave as Connection.execute does:
+same rows, same exceptions, a lost connection replaced."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Integer, String, TypeDecorator, bindparam, cast, create_engine, select, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from collecte.domain.models import Device
+from collecte.extensions import db as _db
+from collecte.services.prepared import Prepared
+from tests.conftest import make_app
+
+_D = Device.__table__.c
+BY_CODE = select(_D.id, _D.code, _D.stage, _D.stage_changed_at, _D.serial).where(
+    _D.code == bindparam("code"))
+
+
+@pytest.fixture
+def pg_db(pg_url, tmp_path):
+    """The app on PostgreSQL only (these tests write nothing)."""
+    app = make_app(pg_url, tmp_path)
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_rows_are_those_sqlalchemy_reads(db, make, world):
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    prepared = Prepared(BY_CODE)
+    connection = db.session.connection()
+    row = prepared.first(connection, {"code": device.code})
+    assert tuple(row) == tuple(connection.execute(BY_CODE, {"code": device.code}).first())
+    assert prepared.first(connection, {"code": "000000000"}) is None
+    assert prepared.scalar(connection, {"code": device.code}) == device.id
+    driver_path = connection.dialect.name == "postgresql"
+    assert isinstance(row, tuple) is driver_path  # SQLite: a Row from Connection.execute
+    if driver_path:
+        assert row[3].tzinfo is not None  # timestamptz: an aware datetime, as SQLAlchemy gives
+
+
+class _Shouting(TypeDecorator):
+    """A type converted in Python on the way out: such statements stay with SQLAlchemy."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.upper()
+
+
+def test_a_statement_converted_in_python_runs_through_sqlalchemy(db, make, world):
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    shouting = Prepared(select(cast(_D.stage, _Shouting)).where(_D.id == bindparam("id")))
+    assert shouting.scalar(db.session.connection(), {"id": device.id}) == "RECEIVED"
+
+
+@pytest.mark.postgres
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(pg_db):
+    db = pg_db
+    bad = Prepared(select(cast(bindparam("n", type_=String), Integer)))
+    with pytest.raises(sa_exc.DataError) as info:
+        bad.first(db.session.connection(), {"n": "not a number"})
+    assert "invalid input syntax" in str(info.value.orig)
+    assert not info.value.connection_invalidated
+    db.session.rollback()
+    assert bad.scalar(db.session.connection(), {"n": "42"}) == 42
+
+
+@pytest.mark.postgres
+def test_a_connection_the_server_dropped_is_invalidated_and_replaced(pg_db, pg_url):
+    db = pg_db
+    pid_of = Prepared(select(cast(text("pg_backend_pid()"), Integer).label("pid")))
+    connection = db.session.connection()
+    pid = pid_of.scalar(connection, {})
+    admin = create_engine(make_url(pg_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:  # as a PostgreSQL restart would
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+    with pytest.raises(sa_exc.OperationalError) as info:  # the app's 503, not a 500
+        pid_of.scalar(connection, {})
+    assert info.value.connection_invalidated
+    db.session.rollback()
+    assert pid_of.scalar(db.session.connection(), {}) not in (None, pid)
