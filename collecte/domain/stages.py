@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cache
 
 
 def N_(text: str) -> str:
@@ -145,6 +146,7 @@ class Refusal:
     problems: tuple[str, ...] = ()
 
 
+@cache  # the table never changes; every scan's answer lists them
 def allowed_next(current: Stage) -> tuple[Stage, ...]:
     """The table's next stages in a stable display order."""
     order = list(Stage)

@@ -11,13 +11,14 @@ So a `Prepared` statement is compiled once per dialect by SQLAlchemy (the very S
 Connection, in its transaction; the row comes back as a plain tuple. Driver errors become
 SQLAlchemy's exceptions (IntegrityError, OperationalError...) and a lost connection is
 invalidated, as SQLAlchemy does, so callers and the 503 handler see no difference. Statements
-whose parameters or columns need converting in Python (SQLite's dates) run through SQLAlchemy
-unchanged, as do other dialects than PostgreSQL.
+whose parameters or columns need converting in Python (SQLite's dates), or that SQLAlchemy
+completes at execution (IN lists), run through SQLAlchemy unchanged, as do other dialects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exc
@@ -30,22 +31,20 @@ class Prepared:
 
     def __init__(self, statement: Select) -> None:
         self.statement = statement
-        self._sql: dict[Dialect, Any] = {}  # dialect -> compiled form, or None: use execute
+        self._driver: dict[Dialect, _DriverForm | None] = {}  # None: use Connection.execute
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Sequence | None:
         """The first row (a tuple on the driver path, a Row otherwise), or None."""
-        compiled = self._compiled(connection.dialect)
-        if compiled is None:
+        form = self._driver_form(connection.dialect)
+        if form is None:
             return connection.execute(self.statement, params).first()
-        values = compiled.construct_params(params)
-        dbapi_connection = connection.connection
-        cursor = dbapi_connection.cursor()
+        values = form.values(params)
+        cursor = connection.connection.cursor()
         try:
-            cursor.execute(compiled.string, values)
+            cursor.execute(form.sql, values)
             return cursor.fetchone()
         except connection.dialect.loaded_dbapi.Error as error:
-            raise _as_sqlalchemy_error(connection, compiled.string, values, cursor,
-                                       error) from error
+            raise _as_sqlalchemy_error(connection, form.sql, values, cursor, error) from error
         finally:
             cursor.close()
 
@@ -53,18 +52,45 @@ class Prepared:
         row = self.first(connection, params)
         return None if row is None else row[0]
 
-    def _compiled(self, dialect: Dialect):
+    def _driver_form(self, dialect: Dialect) -> _DriverForm | None:
         try:
-            return self._sql[dialect]
+            return self._driver[dialect]
         except KeyError:
-            compiled = None
-            if dialect.name == "postgresql":
-                compiled = self.statement.compile(
-                    dialect=dialect, compile_kwargs={"render_postcompile": True})
-                if _converts_in_python(self.statement, compiled, dialect):
-                    compiled = None
-            self._sql[dialect] = compiled
-            return compiled
+            form = _DriverForm.of(self.statement, dialect) if dialect.name == "postgresql" \
+                else None
+            self._driver[dialect] = form
+            return form
+
+
+@dataclass(frozen=True)
+class _DriverForm:
+    """The statement's SQL for one dialect, the values it binds itself (a scope's
+    organisation id...) and the names each call must give."""
+
+    sql: str
+    fixed: dict[str, Any]
+    required: frozenset[str]
+
+    @classmethod
+    def of(cls, statement: Select, dialect: Dialect) -> _DriverForm | None:
+        """None for what only Connection.execute handles: values converted in Python,
+        IN lists expanded at execution, renamed or late-bound parameters."""
+        compiled = statement.compile(dialect=dialect)
+        binds = compiled.bind_names  # BindParameter -> its name in the SQL
+        if (_converts_in_python(statement, compiled, dialect) or compiled.post_compile_params
+                or compiled.escaped_bind_names
+                or any(bind.callable or (bind.required and bind.key != name)
+                       for bind, name in binds.items())):
+            return None
+        return cls(compiled.string,
+                   {name: bind.value for bind, name in binds.items() if not bind.required},
+                   frozenset(name for bind, name in binds.items() if bind.required))
+
+    def values(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        if not self.required <= params.keys():
+            missing = ", ".join(sorted(self.required - params.keys()))
+            raise exc.ArgumentError(f"A value is required for bind parameters: {missing}")
+        return {**self.fixed, **params}
 
 
 def _converts_in_python(statement: Select, compiled, dialect: Dialect) -> bool:

@@ -14,8 +14,9 @@ from collecte.services.prepared import Prepared
 from tests.conftest import make_app
 
 _D = Device.__table__.c
+# A parameter per call (the code) and one bound in the statement itself (as a scope's id is).
 BY_CODE = select(_D.id, _D.code, _D.stage, _D.stage_changed_at, _D.serial).where(
-    _D.code == bindparam("code"))
+    _D.code == bindparam("code"), _D.version >= 1)
 
 
 @pytest.fixture
@@ -41,6 +42,17 @@ def test_rows_are_those_sqlalchemy_reads(db, make, world):
     assert isinstance(row, tuple) is driver_path  # SQLite: a Row from Connection.execute
     if driver_path:
         assert row[3].tzinfo is not None  # timestamptz: an aware datetime, as SQLAlchemy gives
+
+
+def test_in_lists_and_missing_values_behave_as_with_sqlalchemy(db, make, world):
+    device = make.device("received", operator=world.operator)
+    db.session.commit()
+    connection = db.session.connection()
+    in_stages = Prepared(select(_D.id).where(_D.code == bindparam("code"),
+                                             _D.stage.in_(["received", "diagnosed"])))
+    assert in_stages.scalar(connection, {"code": device.code}) == device.id
+    with pytest.raises(sa_exc.SQLAlchemyError, match="code"):
+        Prepared(BY_CODE).first(connection, {})
 
 
 class _Shouting(TypeDecorator):
