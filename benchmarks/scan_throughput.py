@@ -375,7 +375,8 @@ def main() -> None:
 {args.clients} --devices {args.devices} --runs {args.runs}{source}`. Machine: {machine()}. Date: {today()}.
 Median of {args.runs} runs; each run seeds {args.devices:,} received devices in a fresh
 PostgreSQL database and sends authenticated scans (received → diagnosed, a new device and a new
-client event id each time) from {args.clients} keep-alive HTTP clients for {args.seconds:g} s, after
+client event id each time) from {args.clients} HTTP clients for {args.seconds:g} s (gunicorn's sync
+workers close the connection after each answer, for both apps alike), after
 {WARMUP_S:g} s of uncounted warm-up (every gunicorn worker booted). Both references run the
 endpoint's SQL statement for statement: the token's user with its organisation; the device in
 the caller's scope with its site and the earlier event of the client event id (one read); one
