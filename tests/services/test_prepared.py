@@ -9,9 +9,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from collecte.domain.models import Device
-from collecte.extensions import db as _db
 from collecte.services.prepared import Prepared
-from tests.conftest import make_app
 
 _D = Device.__table__.c
 # A parameter per call (the code) and one bound in the statement itself (as a scope's id is).
@@ -19,14 +17,8 @@ BY_CODE = select(_D.id, _D.code, _D.stage, _D.stage_changed_at, _D.serial).where
     _D.code == bindparam("code"), _D.version >= 1)
 
 
-@pytest.fixture
-def pg_db(pg_url, tmp_path):
-    """The app on PostgreSQL only (these tests write nothing)."""
-    app = make_app(pg_url, tmp_path)
-    with app.app_context():
-        yield _db
-        _db.session.remove()
-        _db.engine.dispose()
+# The driver's own errors: PostgreSQL only (SQLite's statements go through SQLAlchemy).
+on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 def test_rows_are_those_sqlalchemy_reads(db, make, world):
@@ -73,8 +65,8 @@ def test_a_statement_converted_in_python_runs_through_sqlalchemy(db, make, world
 
 
 @pytest.mark.postgres
-def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(pg_db):
-    db = pg_db
+@on_postgresql
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db):
     bad = Prepared(select(cast(bindparam("n", type_=String), Integer)))
     with pytest.raises(sa_exc.DataError) as info:
         bad.first(db.session.connection(), {"n": "not a number"})
@@ -85,8 +77,8 @@ def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(pg_db):
 
 
 @pytest.mark.postgres
-def test_a_connection_the_server_dropped_is_invalidated_and_replaced(pg_db, pg_url):
-    db = pg_db
+@on_postgresql
+def test_a_connection_the_server_dropped_is_invalidated_and_replaced(db, pg_url):
     pid_of = Prepared(select(cast(text("pg_backend_pid()"), Integer).label("pid")))
     connection = db.session.connection()
     pid = pid_of.scalar(connection, {})
