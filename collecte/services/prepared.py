@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
@@ -31,7 +32,9 @@ class Prepared:
 
     def __init__(self, statement: Select) -> None:
         self.statement = statement
-        self._driver: dict[Dialect, _DriverForm | None] = {}  # None: use Connection.execute
+        # Per dialect (one per engine): None means Connection.execute. Weak keys: a test run
+        # builds an app, and so an engine, per test.
+        self._driver: WeakKeyDictionary[Dialect, _DriverForm | None] = WeakKeyDictionary()
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Sequence | None:
         """The first row (a tuple on the driver path, a Row otherwise), or None."""
