@@ -97,7 +97,8 @@ def test_a_device_walks_from_receipt_to_ready_with_the_keyboard(live_server, pag
     page.context.set_offline(True)
     queued = _scan(page, "Reconditionné", printed, "hors ligne")
     assert "En attente" in queued
-    assert "1" in page.locator("#sync-status").inner_text()
+    # The status line is rewritten once the browser's queue has stored the scan (async).
+    page.locator("#sync-status").filter(has_text="en attente de synchronisation : 1").wait_for()
     assert _stage(live_server, code) == "wiped"
     page.context.set_offline(False)
     page.locator("#scan-feedback").filter(has_text="Synchronisé").wait_for(timeout=15_000)
