@@ -68,10 +68,7 @@ def count(target: str, scans: int, url: str, token: str, codes: list[str],
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "codes").write_text("\n".join(codes[:WARMUP + scans]))
         Path(tmp, "bench_bare_app.py").write_text(bench.BARE_APP)
-        env = {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_DATA_DIR": "/tmp/bench-scan",
-               "COLLECTE_ENV": "production", "COLLECTE_SECRET_KEY": "bench-" + "x" * 40,
-               "COLLECTE_JOBS_MODE": "record", "PYTHONPATH": f"{app_src}:{ROOT}",
-               "BENCH_DSN": url.replace("postgresql+psycopg", "postgresql"),
+        env = {**bench.app_environment(url), "PYTHONPATH": f"{app_src}:{ROOT}",
                "BENCH_TARGET": target, "BENCH_TOKEN": token, "BENCH_CODES": f"{tmp}/codes",
                "BENCH_BARE_DIR": tmp, "BENCH_APP_SRC": str(app_src)}
         result = subprocess.run(

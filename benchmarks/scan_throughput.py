@@ -282,6 +282,15 @@ def measured_load(port: int, server: subprocess.Popen, token: str, codes: list[s
             "pg_cpu_ms": (cpu_seconds(backends(DB_NAME)) - marks["pg"]) / n * 1000}
 
 
+def app_environment(url: str) -> dict:
+    """The environment both apps run in: Collecte in production mode (jobs recorded, not
+    sent), the bare route's DSN."""
+    return {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_DATA_DIR": "/tmp/bench-scan",
+            "COLLECTE_ENV": "production", "COLLECTE_SECRET_KEY": "bench-" + "x" * 40,
+            "COLLECTE_JOBS_MODE": "record",
+            "BENCH_DSN": url.replace("postgresql+psycopg", "postgresql")}
+
+
 def one_run(seconds: float, clients: int, devices: int, app_src: Path = ROOT) -> dict:
     url = fresh_database(DB_NAME)
     token, codes = seed(url, devices)
@@ -292,11 +301,7 @@ def one_run(seconds: float, clients: int, devices: int, app_src: Path = ROOT) ->
     load_before = os.getloadavg()[0]
     lat, ran = psycopg_reference(url, token, codes[:half], seconds, clients)
     results["psycopg"] = {**summary(lat, ran), "ran_s": round(ran, 1)}
-    env = {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_DATA_DIR": "/tmp/bench-scan",
-           "COLLECTE_ENV": "production", "COLLECTE_SECRET_KEY": "bench-" + "x" * 40,
-           "COLLECTE_JOBS_MODE": "record",
-           "BENCH_DSN": url.replace("postgresql+psycopg", "postgresql"),
-           "PYTHONPATH": str(ROOT)}
+    env = {**app_environment(url), "PYTHONPATH": str(ROOT)}
     bare_file = Path("/tmp/bench_bare_app.py")
     bare_file.write_text(BARE_APP)
     env_bare = {**env, "PYTHONPATH": f"{ROOT}:/tmp"}

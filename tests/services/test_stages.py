@@ -179,9 +179,8 @@ def test_a_scan_reads_the_device_once_and_writes_in_one_statement_on_postgresql(
     db.session.commit()
     with sent_statements(db) as statements:
         result = advance(world.tech, device.code, "diagnosed", client_event_id=new_event_id())
-    engine = db.engine
     assert result.created and result.device.stage == "diagnosed" and result.event.id
-    if engine.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         assert statements == ["SELECT", "WITH"]
     else:
         assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT"]
