@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export COLLECTE_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test install translations lint migrations-check ci clean serve worker
+.PHONY: run test install translations lint migrations-check ci clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,13 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d collecte/translations -D messages -f >/dev/null 2>&1 || \
 	  $(BIN)/pybabel compile -d collecte/translations -D messages
 
-# Embedded default: SQLite + a real Celery worker on kombu's filesystem broker. Ctrl-C stops both.
+# Embedded default: SQLite, the embedded Valkey broker, gunicorn, a Celery worker and beat, all
+# under honcho (Procfile): Ctrl-C stops them all, and so does any one of them dying.
 run: install
 	$(BIN)/flask --app collecte db upgrade
 	$(BIN)/flask --app collecte seed-demo
-	@echo "Collecte on http://127.0.0.1:5000 (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/celery -A workers.app worker --beat --loglevel=warning --concurrency=1 \
-	    --schedule=$(COLLECTE_DATA_DIR)/celerybeat-schedule & \
-	  $(BIN)/flask --app collecte run --host 127.0.0.1 --port 5000 --no-reload; \
-	  wait
+	@echo "Collecte on http://127.0.0.1:5000 (Ctrl-C stops the web server, the worker, beat and the broker)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile --app-root $(CURDIR) start
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

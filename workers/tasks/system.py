@@ -9,7 +9,9 @@ from celery import shared_task
 from flask import current_app
 
 from collecte import jobs as job_sender
-from collecte.services import jobs
+from collecte.domain.models import utcnow
+from collecte.extensions import db
+from collecte.services import jobs, liveness
 
 from .base import job_task
 
@@ -26,6 +28,7 @@ def ping() -> str:
 def sweep_jobs() -> int:
     """Re-send jobs committed but never started (the broker was down at commit time) and jobs
     whose worker died mid-run (lease expired); fail those out of attempts."""
+    liveness.beat(db.engine, "sweeper", "sweeper", utcnow())
     sends = jobs.sweep(dt.timedelta(seconds=current_app.config["JOB_PENDING_AFTER_SECONDS"]))
     for task_name, job_id in sends:
         try:

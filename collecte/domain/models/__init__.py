@@ -5,7 +5,7 @@ from .devices import Device, DeviceKind
 from .documents import Document as Document
 from .documents import DocumentKind as DocumentKind
 from .events import APPEND_ONLY_TABLES, StageEvent, StatusEvent
-from .jobs import Job, JobState, OutboxMail
+from .jobs import Job, JobState, OutboxMail, ProcessHeartbeat
 from .people import ROLES_BY_ORG_KIND, ApiToken, Organisation, OrgKind, Role, Site, User
 from .pledges import Pledge, PledgeStatus
 from .printing import PrinterProfile as PrinterProfile
@@ -41,6 +41,6 @@ __all__ = [
     "APPEND_ONLY_TABLES", "ROLES_BY_ORG_KIND", "Allocation", "AllocationRequest", "ApiToken",
     "Base", "Beneficiary", "Device", "DeviceKind", "Diagnosis", "ErasureLevel", "ErasureRecord",
     "FunctionalCheck", "Job", "JobState", "OrgKind", "Organisation", "OutboxMail", "Pledge",
-    "PledgeStatus", "RequestStatus", "ResetRecord", "Role", "Site", "StageEvent", "StatusEvent",
-    "StorageMedium", "User", "utcnow",
+    "ProcessHeartbeat", "PledgeStatus", "RequestStatus", "ResetRecord", "Role", "Site",
+    "StageEvent", "StatusEvent", "StorageMedium", "User", "utcnow",
 ]

@@ -62,3 +62,17 @@ class OutboxMail(Base):
     created_at: Mapped[dt.datetime] = created_at_column()
     sent_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+
+
+class ProcessHeartbeat(Base):
+    """The last sign of life of each background process: a worker (every few seconds, from
+    its main process, busy or not) and the sweeper (each sweep). /healthz, the job pages and
+    the managers' banner read it from the database, without waiting on the broker."""
+
+    __tablename__ = "process_heartbeats"
+    __table_args__ = (CheckConstraint(in_values("kind", ("worker", "sweeper")), name="kind"),)
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # worker's node name
+    kind: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime]
+    seen_at: Mapped[dt.datetime]
