@@ -50,6 +50,9 @@ def from_environment() -> dict:
         "JOB_RETRY_SECONDS": int(_env("JOB_RETRY_SECONDS", "30") or 30),
         # Files a job made (label PDFs, exports) are kept this long, then removed by beat.
         "JOB_RESULT_DAYS": int(_env("JOB_RESULT_DAYS", "7") or 7),
+        # Whom a person whose job waits for a worker is told to ask (an e-mail, a phone...);
+        # unset: "the administrator of Collecte".
+        "SUPPORT_CONTACT": _env("SUPPORT_CONTACT"),
         "MAIL_SERVER": _env("MAIL_SERVER"),  # none: mails are written to DATA_DIR/mail
         "MAIL_PORT": int(_env("MAIL_PORT", "587") or 587),
         "MAIL_USERNAME": _env("MAIL_USERNAME"),

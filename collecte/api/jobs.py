@@ -10,16 +10,34 @@ from marshmallow import Schema, fields
 from ..errors import to_json, translate
 from ..services import imports as import_service
 from ..services import jobs as job_service
+from ..web import background
 from .auth import current_api_user
 from .schemas.fields import UtcDateTime
 
 blp = Blueprint("api_jobs", __name__, description="Background jobs (label batches, imports...)")
 
 
+class JobWaitingOut(Schema):
+    reason = fields.Str(metadata={"enum": ["stalled", "no-worker"], "description":
+                                  "`stalled`: the attempt's worker stopped renewing its lease "
+                                  "(it died); `no-worker`: no worker answers at all."})
+    since = UtcDateTime()
+    message = fields.Str(metadata={"description": "What to tell the person who waits, in "
+                                                  "the request's language."})
+
+
 class JobOut(Schema):
     id = fields.Str()
     kind = fields.Str()
-    state = fields.Str()
+    state = fields.Method("shown_state", metadata={
+        "type": "string", "enum": ["pending", "running", "stalled", "done", "failed"],
+        "description": "`stalled`: running, but its worker has not renewed the lease for "
+                       "longer than the lease (it died): the job is sent again within seconds "
+                       "once a worker answers."})
+    waiting = fields.Method("shown_waiting", allow_none=True, metadata={
+        "type": "object", "nullable": True,
+        "description": "Set while the job waits for a worker: why, since when, and a message "
+                       "for the person (`JobWaitingOut`)."})
     done = fields.Int()
     total = fields.Int()
     attempts = fields.Int()
@@ -36,6 +54,17 @@ class JobOut(Schema):
         if j.result_path else None)
     created_at = UtcDateTime()
     finished_at = UtcDateTime(allow_none=True)
+
+    def shown_state(self, job):
+        return background.status(job).state
+
+    def shown_waiting(self, job):
+        shown = background.status(job)
+        if shown.waiting_reason is None:
+            return None
+        return JobWaitingOut().dump({"reason": shown.waiting_reason,
+                                     "since": shown.waiting_since,
+                                     "message": translate(shown.message)})
 
     def shown_result(self, job):
         """The stored result, with an import's problems in the reader's language."""

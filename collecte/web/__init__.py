@@ -55,9 +55,12 @@ def init_app(app: Flask) -> None:
 
     from ..domain.stages import Stage
     from ..errors import translate
+    from .background import status as job_status
+    from .background import workers_banner
     from .navigation import nav_links
 
-    app.jinja_env.globals.update(Stage=Stage, nav_links=nav_links)
+    app.jinja_env.globals.update(Stage=Stage, nav_links=nav_links, job_status=job_status,
+                                 workers_banner=workers_banner)
     # Messages with values built by the services (e.g. an import's problems by line).
     app.jinja_env.filters["translate"] = translate
     app.after_request(security_headers)

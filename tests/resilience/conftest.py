@@ -210,9 +210,9 @@ class Stack:
         self.pg, self.redis = pg, redis
         self.processes: list[CeleryProcess] = []
 
-    def worker(self, pool: str = "solo") -> CeleryProcess:
+    def worker(self, pool: str = "solo", concurrency: int = 1) -> CeleryProcess:
         n = len(self.processes)
-        process = CeleryProcess(["worker", f"--pool={pool}", "--concurrency=1",
+        process = CeleryProcess(["worker", f"--pool={pool}", f"--concurrency={concurrency}",
                                  "--loglevel=INFO", "--without-gossip",
                                  "--without-mingle", "-n", f"w{n}@%h",
                                  "-I", "tests.resilience.poison"],

@@ -5,6 +5,7 @@
   if (!box || box.dataset.state === "done" || box.dataset.state === "failed") { return; }
   var bar = document.getElementById("job-progress");
   var state = document.getElementById("job-state");
+  var waiting = document.getElementById("job-waiting");
   function poll() {
     fetch(box.dataset.jobUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
@@ -13,6 +14,11 @@
         bar.value = job.done;
         bar.textContent = job.done + " / " + job.total;
         if (job.state === "done" || job.state === "failed") { window.location.reload(); return; }
+        if (waiting) {
+          var text = job.waiting ? job.waiting.message : "";
+          if (waiting.textContent !== text) { waiting.textContent = text; }
+          waiting.hidden = !text;
+        }
         state.textContent = state.textContent.replace(/\d+ (\D+) \d+/, job.done + " $1 " + job.total);
         window.setTimeout(poll, 700);
       })

@@ -8,6 +8,7 @@
   var status = document.getElementById("job-status");
   var download = document.getElementById("job-download");
   var refresh = document.getElementById("job-refresh");
+  var waiting = document.getElementById("job-waiting");
   var lastText = status.textContent.trim();
 
   function say(template, job) {
@@ -15,7 +16,14 @@
     if (text !== lastText) { status.textContent = text; lastText = text; }
   }
 
+  function showWaiting(job) {
+    var text = job.waiting ? job.waiting.message : "";
+    if (waiting && waiting.textContent !== text) { waiting.textContent = text; }
+    if (waiting) { waiting.hidden = !text; }
+  }
+
   function update(job) {
+    showWaiting(job);
     bar.max = Math.max(job.total, 1);
     bar.value = job.state === "done" ? bar.max : job.done;
     bar.textContent = job.done + " / " + job.total;
@@ -30,7 +38,7 @@
       refresh.hidden = true;
       return true;
     }
-    say(job.state === "running" ? box.dataset.textRunning : box.dataset.textPending, job);
+    say(job.state === "pending" ? box.dataset.textPending : box.dataset.textRunning, job);
     return false;
   }
 
