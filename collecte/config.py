@@ -48,6 +48,9 @@ def from_environment() -> dict:
         "JOB_SWEEP_SECONDS": float(_env("JOB_SWEEP_SECONDS", "5") or 5),
         "JOB_PENDING_AFTER_SECONDS": int(_env("JOB_PENDING_AFTER_SECONDS", "60") or 60),
         "JOB_RETRY_SECONDS": int(_env("JOB_RETRY_SECONDS", "30") or 30),
+        # How long Redis lets a delivered message go unacknowledged before handing it out
+        # again: longer than the longest task (see celery_init_app).
+        "BROKER_VISIBILITY_TIMEOUT": int(_env("BROKER_VISIBILITY_TIMEOUT", "3600") or 3600),
         # Files a job made (label PDFs, exports) are kept this long, then removed by beat.
         "JOB_RESULT_DAYS": int(_env("JOB_RESULT_DAYS", "7") or 7),
         # Whom a person whose job waits for a worker is told to ask (an e-mail, a phone...);

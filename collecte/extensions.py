@@ -96,7 +96,6 @@ def engine_options(url: str) -> dict:
     return {"pool_size": 5, "max_overflow": 5}
 
 
-VISIBILITY_TIMEOUT = 3600  # s; see celery_init_app
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -117,11 +116,12 @@ def celery_init_app(app: Flask) -> Celery:
     # *transport* options. A worker killed mid-task gets its message back only after this
     # delay: the job lease and the sweeper (services/jobs.sweep) pick such a job up within
     # seconds instead, and the late copy then finds the job done and does nothing.
-    broker_options = {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_connect_timeout": 3}
+    visibility = config["BROKER_VISIBILITY_TIMEOUT"]
+    broker_options = {"visibility_timeout": visibility, "socket_connect_timeout": 3}
     longest_retry = config["JOB_RETRY_SECONDS"] * MAX_ATTEMPTS
-    if longest_retry >= VISIBILITY_TIMEOUT:
+    if longest_retry >= visibility:
         raise RuntimeError(f"JOB_RETRY_SECONDS × {MAX_ATTEMPTS} must stay under the "
-                           f"visibility timeout ({VISIBILITY_TIMEOUT} s)")
+                           f"visibility timeout ({visibility} s)")
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(
@@ -129,7 +129,7 @@ def celery_init_app(app: Flask) -> Celery:
         result_backend=config["RESULT_BACKEND"],
         broker_transport_options=broker_options,
         # Results on Redis use the same timeout, for the same reason.
-        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        result_backend_transport_options={"visibility_timeout": visibility},
         task_serializer="json",  # ids only: never pickled arguments
         accept_content=["json"],
         result_serializer="json",

@@ -235,8 +235,8 @@ class Stack:
         except TimeoutError as exc:
             raise AssertionError(f"{exc}\n{self.logs()}") from None
 
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.log_path.name}\n{p.log()[-4000:]}" for p in self.processes)
+    def logs(self, tail: int = 4000) -> str:
+        return "\n".join(f"--- {p.log_path.name}\n{p.log()[-tail:]}" for p in self.processes)
 
 
 @pytest.fixture
@@ -265,7 +265,8 @@ def stack(private_postgres, private_redis, stack_settings, tmp_path, request):
                 "COLLECTE_BROKER_URL": private_redis.url,
                 "COLLECTE_RESULT_BACKEND": private_redis.url,
                 "COLLECTE_PUBLIC_URL": app.config["PUBLIC_URL"], "PYTHONPATH": str(ROOT),
-                **{f"COLLECTE_{k}": str(v) for k, v in FAST_JOBS.items()}})
+                **{f"COLLECTE_{k}": str(v) for k, v in {**FAST_JOBS, **stack_settings}.items()
+                   if k.startswith(("JOB_", "BROKER_"))}})
     the_stack = Stack(app, env, tmp_path, private_postgres, private_redis)
     with app.app_context():
         yield the_stack
