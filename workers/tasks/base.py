@@ -26,7 +26,9 @@ def job_task(name: str):
     """
 
     def decorator(fn):
-        @shared_task(name=name, bind=True, acks_late=True, ignore_result=False)
+        # The Job row is what everyone reads (state, progress, result): Celery's own result
+        # would only be one more write to the broker per job, read by nobody.
+        @shared_task(name=name, bind=True, acks_late=True, ignore_result=True)
         @functools.wraps(fn)
         def task(self, job_id: str):
             job = jobs.start(job_id)
